@@ -1,0 +1,29 @@
+// Every CLI subcommand, in the order --help lists them, and the entry point that dispatches to
+// them. Each factory lives in its command's own source file.
+#pragma once
+
+#include "Command.h"
+
+#include <memory>
+#include <vector>
+
+namespace cryptstack::cli {
+
+std::unique_ptr<Command> makeDmTableCommand();
+std::unique_ptr<Command> makeDmStatusCommand();
+std::unique_ptr<Command> makeDmInfoCommand();
+std::unique_ptr<Command> makeDmDepsCommand();
+std::unique_ptr<Command> makeDmLsCommand();
+std::unique_ptr<Command> makeDmReadCommand();
+std::unique_ptr<Command> makeDmWriteCommand();
+std::unique_ptr<Command> makeShellCommand();
+
+std::vector<std::unique_ptr<Command>> allCommands();
+
+// Runs one command line (without the program name) and returns the process exit code.
+int runCli(const QStringList& arguments, Console& console);
+
+// The single positional argument a [NAME] command takes, or an error for more.
+Result<QString> optionalName(const Command& command, const ArgParser& arguments);
+
+} // namespace cryptstack::cli

@@ -1,0 +1,32 @@
+// Streams a byte range of a device to a file or stdout, or a file or stdin onto a device, in
+// bounded chunks. A write whose input would reach past the device's end is refused before a
+// single byte is written.
+#pragma once
+
+#include "ArgParser.h"
+#include "core/Result.h"
+#include "dm/DeviceRegistry.h"
+
+#include <QIODevice>
+
+#include <optional>
+
+namespace cryptstack::cli {
+
+// Refuses I/O that would wait forever on a suspended device in the stack (the CLI and shell are
+// single-threaded: nothing would resume it).
+Status checkNotSuspended(const DeviceRegistry& registry, const QString& name);
+
+Status readDevice(BlockDevice& device, uint64_t offset, std::optional<uint64_t> length, QIODevice& out);
+Status writeDevice(BlockDevice& device, uint64_t offset, QIODevice& in);
+
+// A byte-count option (--offset 4096, --length 1M), absent if not given; the error names it.
+Result<std::optional<uint64_t>> byteCountOption(const ArgParser& arguments, const QString& option,
+                                                const QString& command);
+// A byte-count positional argument of the shell.
+Result<uint64_t> byteCountArgument(const QString& word, const QString& what);
+
+// Opens "-" as the given standard stream, anything else as a file.
+Result<std::unique_ptr<QIODevice>> openStream(const QString& path, QIODevice::OpenMode mode, QIODevice* standard);
+
+} // namespace cryptstack::cli

@@ -1,0 +1,17 @@
+# Fails when anything under engine/ includes a GUI header or the ui/ layer.
+# Run as: cmake -DENGINE_DIR=<dir> -P CheckLayering.cmake
+file(GLOB_RECURSE sources "${ENGINE_DIR}/*.h" "${ENGINE_DIR}/*.cpp")
+set(violations "")
+foreach(source IN LISTS sources)
+    file(STRINGS "${source}" lines REGEX "^[ \t]*#[ \t]*include")
+    foreach(line IN LISTS lines)
+        if(line MATCHES "[<\"](QtGui|QtWidgets|QtCharts|ui/)" OR line MATCHES "[<\"]Q(Application|GuiApplication|Widget|Painter|Image|Pixmap|Color|Icon)[>\"]")
+            string(APPEND violations "  ${source}: ${line}\n")
+        endif()
+    endforeach()
+endforeach()
+if(violations)
+    message(FATAL_ERROR "engine/ must not include GUI headers:\n${violations}")
+endif()
+list(LENGTH sources count)
+message(STATUS "Layering check: ${count} engine files include no GUI header")

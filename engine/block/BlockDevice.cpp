@@ -1,0 +1,144 @@
+#include "BlockDevice.h"
+
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+namespace cryptstack {
+
+namespace {
+
+thread_local bool t_inCompletionContext = false;
+
+struct Waiter
+{
+    std::mutex mutex;
+    std::condition_variable done;
+    bool finished = false;
+};
+
+void wakeWaiter(Bio* bio)
+{
+    auto* waiter = static_cast<Waiter*>(bio->priv);
+    std::lock_guard lock(waiter->mutex);
+    waiter->finished = true;
+    // Notify under the lock: the waiter owns this object and frees it as soon as it sees finished.
+    waiter->done.notify_one();
+}
+
+} // namespace
+
+BlockDevice::~BlockDevice() = default;
+
+Status BlockDevice::submitAndWait(Bio& bio)
+{
+    Q_ASSERT(!CompletionContextScope::active());
+    Waiter waiter;
+    bio.endIo = wakeWaiter;
+    bio.priv = &waiter;
+    submit(&bio);
+    {
+        std::unique_lock lock(waiter.mutex);
+        waiter.done.wait(lock, [&] { return waiter.finished; });
+    }
+    if (bio.status == BioStatus::Ok)
+        return Status::ok();
+    const ErrorCode code = bio.status == BioStatus::NotSupported ? ErrorCode::NotSupported : ErrorCode::IOError;
+    QString message = QStringLiteral("%1: %2 failed").arg(displayName(), QLatin1String(bioOpName(bio.op)));
+    if (bio.op != BioOp::Flush)
+        message += QStringLiteral(" at sector %1").arg(bio.errorSector);
+    return Status(code, message + QStringLiteral(": ") + QLatin1String(bioStatusText(bio.status)));
+}
+
+Status BlockDevice::readSectors(uint64_t sector, void* buffer, uint64_t bytes)
+{
+    Bio bio;
+    bio.op = BioOp::Read;
+    bio.sector = sector;
+    bio.data = static_cast<std::byte*>(buffer);
+    bio.size = bytes;
+    return submitAndWait(bio);
+}
+
+Status BlockDevice::writeSectors(uint64_t sector, const void* buffer, uint64_t bytes, uint32_t flags)
+{
+    Bio bio;
+    bio.op = BioOp::Write;
+    bio.flags = flags;
+    bio.sector = sector;
+    // Bio carries a mutable pointer for reads; a write's buffer is never modified by contract.
+    bio.data = static_cast<std::byte*>(const_cast<void*>(buffer));
+    bio.size = bytes;
+    return submitAndWait(bio);
+}
+
+Status BlockDevice::flush()
+{
+    Bio bio;
+    bio.op = BioOp::Flush;
+    return submitAndWait(bio);
+}
+
+Status BlockDevice::discard(uint64_t sector, uint64_t count)
+{
+    Bio bio;
+    bio.op = BioOp::Discard;
+    bio.sector = sector;
+    bio.size = count << SectorShift;
+    return submitAndWait(bio);
+}
+
+Status BlockDevice::readBytes(uint64_t offset, void* buffer, uint64_t bytes)
+{
+    if (bytes == 0)
+        return Status::ok();
+    const uint64_t first = offset >> SectorShift;
+    const uint64_t last = (offset + bytes - 1) >> SectorShift;
+    const uint64_t head = offset & (SectorSize - 1);
+    if (head == 0 && (bytes & (SectorSize - 1)) == 0)
+        return readSectors(first, buffer, bytes);
+    std::vector<std::byte> span((last - first + 1) << SectorShift);
+    if (Status status = readSectors(first, span.data(), span.size()); !status)
+        return status;
+    std::memcpy(buffer, span.data() + head, bytes);
+    return Status::ok();
+}
+
+Status BlockDevice::writeBytes(uint64_t offset, const void* buffer, uint64_t bytes)
+{
+    if (bytes == 0)
+        return Status::ok();
+    const uint64_t first = offset >> SectorShift;
+    const uint64_t last = (offset + bytes - 1) >> SectorShift;
+    const uint64_t head = offset & (SectorSize - 1);
+    if (head == 0 && (bytes & (SectorSize - 1)) == 0)
+        return writeSectors(first, buffer, bytes);
+    // Read-modify-write the partial first and last sectors; the middle comes from the caller.
+    std::vector<std::byte> span((last - first + 1) << SectorShift);
+    if (Status status = readSectors(first, span.data(), SectorSize); !status)
+        return status;
+    if (last != first) {
+        if (Status status = readSectors(last, span.data() + span.size() - SectorSize, SectorSize); !status)
+            return status;
+    }
+    std::memcpy(span.data() + head, buffer, bytes);
+    return writeSectors(first, span.data(), span.size());
+}
+
+CompletionContextScope::CompletionContextScope() : m_previous(t_inCompletionContext)
+{
+    t_inCompletionContext = true;
+}
+
+CompletionContextScope::~CompletionContextScope()
+{
+    t_inCompletionContext = m_previous;
+}
+
+bool CompletionContextScope::active()
+{
+    return t_inCompletionContext;
+}
+
+} // namespace cryptstack

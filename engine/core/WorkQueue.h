@@ -1,0 +1,72 @@
+// A blocking multi-producer, multi-consumer queue for the data path. std::mutex and
+// std::condition_variable rather than Qt's locks, so ThreadSanitizer sees every hand-off.
+// Consumers drain in batches: one wake-up hands over everything queued so far.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace cryptstack {
+
+template <typename T>
+class WorkQueue
+{
+public:
+    void push(T item)
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_items.push_back(std::move(item));
+        }
+        m_ready.notify_one();
+    }
+
+    // Waits for work; returns false once the queue is closed and empty.
+    bool popAll(std::vector<T>& out)
+    {
+        std::unique_lock lock(m_mutex);
+        m_ready.wait(lock, [this] { return !m_items.empty() || m_closed; });
+        if (m_items.empty())
+            return false;
+        out.assign(std::make_move_iterator(m_items.begin()), std::make_move_iterator(m_items.end()));
+        m_items.clear();
+        return true;
+    }
+
+    std::optional<T> pop()
+    {
+        std::unique_lock lock(m_mutex);
+        m_ready.wait(lock, [this] { return !m_items.empty() || m_closed; });
+        if (m_items.empty())
+            return std::nullopt;
+        T item = std::move(m_items.front());
+        m_items.pop_front();
+        return item;
+    }
+
+    void close()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_closed = true;
+        }
+        m_ready.notify_all();
+    }
+
+    size_t size() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_items.size();
+    }
+
+private:
+    mutable std::mutex m_mutex;
+    std::condition_variable m_ready;
+    std::deque<T> m_items;
+    bool m_closed = false;
+};
+
+} // namespace cryptstack

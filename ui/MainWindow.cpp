@@ -1,0 +1,153 @@
+#include "MainWindow.h"
+
+#include "dm/ConciseFormat.h"
+#include "dm/DeviceRegistry.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QFileDialog>
+#include <QFontDatabase>
+#include <QHeaderView>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTreeWidget>
+
+namespace cryptstack {
+
+namespace {
+
+enum Column { NameColumn, TargetColumn, SizeColumn, StateColumn };
+constexpr int DeviceNameRole = Qt::UserRole;
+
+QString humanSize(uint64_t sectors)
+{
+    return QLocale().formattedDataSize(static_cast<qint64>(sectors * 512), 1, QLocale::DataSizeTraditionalFormat);
+}
+
+} // namespace
+
+MainWindow::MainWindow(DeviceRegistry& registry, QWidget* parent)
+    : QMainWindow(parent), m_registry(registry), m_tree(new QTreeWidget(this)), m_details(new QPlainTextEdit(this))
+{
+    setWindowTitle(tr("CryptStack"));
+    resize(960, 600);
+
+    m_tree->setObjectName(QStringLiteral("deviceTree"));
+    m_tree->setAccessibleName(tr("Device stack"));
+    m_tree->setHeaderLabels({tr("Device"), tr("Targets"), tr("Size"), tr("State")});
+    m_tree->header()->setSectionResizeMode(NameColumn, QHeaderView::Stretch);
+    m_details->setObjectName(QStringLiteral("deviceDetails"));
+    m_details->setAccessibleName(tr("Device table and status"));
+    m_details->setReadOnly(true);
+    m_details->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+
+    auto* splitter = new QSplitter(Qt::Vertical, this);
+    splitter->addWidget(m_tree);
+    splitter->addWidget(m_details);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 1);
+    setCentralWidget(splitter);
+
+    QMenu* fileMenu = menuBar()->addMenu(tr("&File"));
+    QAction* open = fileMenu->addAction(tr("&Open Stack File…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open Stack File"), QString(),
+                                                          tr("Concise stack files (*.concise);;All files (*)"));
+        if (!path.isEmpty())
+            openStackFile(path);
+    });
+    open->setShortcut(QKeySequence::Open);
+    fileMenu->addSeparator();
+    QAction* quit = fileMenu->addAction(tr("&Quit"), qApp, &QApplication::quit);
+    quit->setShortcut(QKeySequence::Quit);
+    QMenu* helpMenu = menuBar()->addMenu(tr("&Help"));
+    helpMenu->addAction(tr("&About CryptStack"), this, [this] {
+        QMessageBox::about(this, tr("About CryptStack"),
+                           tr("CryptStack: encrypted volumes and device-mapper stacks in image files, without root."));
+    });
+
+    connect(m_tree, &QTreeWidget::currentItemChanged, this, &MainWindow::showDetails);
+    refresh();
+}
+
+bool MainWindow::openStackFile(const QString& path)
+{
+    auto stack = parseConciseFile(path);
+    Status status = stack ? createConciseStack(m_registry, *stack) : stack.status();
+    refresh();
+    if (!status) {
+        QMessageBox::warning(this, tr("Cannot open stack"), status.message());
+        return false;
+    }
+    statusBar()->showMessage(tr("Opened %1").arg(path), 5000);
+    return true;
+}
+
+void MainWindow::refresh()
+{
+    m_tree->clear();
+    for (const QString& name : m_registry.names()) {
+        if (!m_registry.holders(name).isEmpty())
+            continue; // shown under the devices that stack on it
+        auto* item = new QTreeWidgetItem(m_tree);
+        addChildren(item, name, 0);
+    }
+    m_tree->expandAll();
+    for (int column = TargetColumn; column <= StateColumn; ++column)
+        m_tree->resizeColumnToContents(column);
+    statusBar()->showMessage(tr("%n device(s)", nullptr, static_cast<int>(m_registry.names().size())));
+}
+
+void MainWindow::addChildren(QTreeWidgetItem* item, const QString& name, int depth)
+{
+    const auto device = m_registry.find(name);
+    if (!device || depth > 64)
+        return;
+    QStringList types;
+    for (const Segment& segment : device->activeTable()->segments()) {
+        if (!types.contains(segment.type))
+            types += segment.type;
+    }
+    item->setText(NameColumn, name);
+    item->setData(NameColumn, DeviceNameRole, name);
+    item->setText(TargetColumn, types.join(QStringLiteral(", ")));
+    item->setText(SizeColumn, humanSize(device->sectors()));
+    item->setText(StateColumn, device->isSuspended() ? tr("suspended") : device->isReadOnly() ? tr("read-only") : tr("active"));
+    QSet<const BlockDevice*> seen;
+    for (const DeviceArea& area : device->activeTable()->devices()) {
+        if (seen.contains(area.ref.device.get()))
+            continue;
+        seen.insert(area.ref.device.get());
+        auto* child = new QTreeWidgetItem(item);
+        if (dynamic_cast<const MappedDevice*>(area.ref.device.get())) {
+            addChildren(child, area.ref.device->displayName(), depth + 1);
+        } else {
+            child->setText(NameColumn, area.ref.word);
+            child->setText(TargetColumn, tr("image file"));
+            child->setText(SizeColumn, humanSize(area.ref.device->sectors()));
+            child->setToolTip(NameColumn, area.ref.device->displayName());
+        }
+    }
+}
+
+void MainWindow::showDetails()
+{
+    const QTreeWidgetItem* item = m_tree->currentItem();
+    const QString name = item ? item->data(NameColumn, DeviceNameRole).toString() : QString();
+    const auto device = name.isEmpty() ? nullptr : m_registry.find(name);
+    if (!device) {
+        m_details->setPlainText(item ? item->toolTip(NameColumn) : QString());
+        return;
+    }
+    QString text = tr("Table:") + u'\n';
+    for (const QString& line : device->activeTable()->lines(StatusType::Table, false))
+        text += QStringLiteral("  ") + line + u'\n';
+    text += tr("Status:") + u'\n';
+    for (const QString& line : device->activeTable()->lines(StatusType::Info, false))
+        text += QStringLiteral("  ") + line + u'\n';
+    m_details->setPlainText(text);
+}
+
+} // namespace cryptstack

@@ -1,0 +1,36 @@
+// The main window: the device stack as a tree (images at the leaves, mapped devices above them)
+// and the selected device's table and status. The engine's registry is owned by the caller.
+#pragma once
+
+#include <QMainWindow>
+
+class QTreeWidget;
+class QTreeWidgetItem;
+class QPlainTextEdit;
+
+namespace cryptstack {
+
+class DeviceRegistry;
+
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+
+public:
+    explicit MainWindow(DeviceRegistry& registry, QWidget* parent = nullptr);
+
+    // Rebuilds the tree from the registry.
+    void refresh();
+    // Loads a concise stack file into the registry; errors go to a message box.
+    bool openStackFile(const QString& path);
+
+private:
+    void showDetails();
+    void addChildren(QTreeWidgetItem* parent, const QString& name, int depth);
+
+    DeviceRegistry& m_registry;
+    QTreeWidget* m_tree;
+    QPlainTextEdit* m_details;
+};
+
+} // namespace cryptstack
