@@ -1,0 +1,19 @@
+// Runs the CLI in-process over buffers: the same code path as the cryptstack binary, without a
+// child process.
+#pragma once
+
+#include <QByteArray>
+#include <QStringList>
+
+namespace cryptstack::test {
+
+struct CliResult
+{
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+CliResult runCli(const QStringList& arguments, const QByteArray& stdinBytes = {});
+
+} // namespace cryptstack::test
