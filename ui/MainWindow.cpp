@@ -24,13 +24,15 @@ constexpr int DeviceNameRole = Qt::UserRole;
 
 QString humanSize(uint64_t sectors)
 {
-    return QLocale().formattedDataSize(static_cast<qint64>(sectors * 512), 1, QLocale::DataSizeTraditionalFormat);
+    return QLocale().formattedDataSize(static_cast<qint64>(sectors * 512), 1,
+                                       QLocale::DataSizeTraditionalFormat);
 }
 
 } // namespace
 
 MainWindow::MainWindow(DeviceRegistry& registry, QWidget* parent)
-    : QMainWindow(parent), m_registry(registry), m_tree(new QTreeWidget(this)), m_details(new QPlainTextEdit(this))
+    : QMainWindow(parent), m_registry(registry), m_tree(new QTreeWidget(this)),
+      m_details(new QPlainTextEdit(this))
 {
     setWindowTitle(tr("CryptStack"));
     resize(960, 600);
@@ -53,8 +55,8 @@ MainWindow::MainWindow(DeviceRegistry& registry, QWidget* parent)
 
     QMenu* fileMenu = menuBar()->addMenu(tr("&File"));
     QAction* open = fileMenu->addAction(tr("&Open Stack File…"), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open Stack File"), QString(),
-                                                          tr("Concise stack files (*.concise);;All files (*)"));
+        const QString path = QFileDialog::getOpenFileName(
+            this, tr("Open Stack File"), QString(), tr("Concise stack files (*.concise);;All files (*)"));
         if (!path.isEmpty())
             openStackFile(path);
     });
@@ -64,8 +66,9 @@ MainWindow::MainWindow(DeviceRegistry& registry, QWidget* parent)
     quit->setShortcut(QKeySequence::Quit);
     QMenu* helpMenu = menuBar()->addMenu(tr("&Help"));
     helpMenu->addAction(tr("&About CryptStack"), this, [this] {
-        QMessageBox::about(this, tr("About CryptStack"),
-                           tr("CryptStack: encrypted volumes and device-mapper stacks in image files, without root."));
+        QMessageBox::about(
+            this, tr("About CryptStack"),
+            tr("CryptStack: encrypted volumes and device-mapper stacks in image files, without root."));
     });
 
     connect(m_tree, &QTreeWidget::currentItemChanged, this, &MainWindow::showDetails);
@@ -114,7 +117,9 @@ void MainWindow::addChildren(QTreeWidgetItem* item, const QString& name, int dep
     item->setData(NameColumn, DeviceNameRole, name);
     item->setText(TargetColumn, types.join(QStringLiteral(", ")));
     item->setText(SizeColumn, humanSize(device->sectors()));
-    item->setText(StateColumn, device->isSuspended() ? tr("suspended") : device->isReadOnly() ? tr("read-only") : tr("active"));
+    item->setText(StateColumn, device->isSuspended()  ? tr("suspended")
+                               : device->isReadOnly() ? tr("read-only")
+                                                      : tr("active"));
     QSet<const BlockDevice*> seen;
     for (const DeviceArea& area : device->activeTable()->devices()) {
         if (seen.contains(area.ref.device.get()))

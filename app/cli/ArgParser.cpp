@@ -28,7 +28,9 @@ const OptionSpec* ArgParser::findShort(QChar name) const
 
 Status ArgParser::parse(const QStringList& arguments)
 {
-    auto invalid = [this](const QString& text) { return Status(ErrorCode::InvalidArgument, m_command + u": " + text); };
+    auto invalid = [this](const QString& text) {
+        return Status(ErrorCode::InvalidArgument, m_command + u": " + text);
+    };
     bool optionsEnded = false;
     for (qsizetype i = 0; i < arguments.size(); ++i) {
         const QString& word = arguments.at(i);
@@ -64,7 +66,8 @@ Status ArgParser::parse(const QStringList& arguments)
         }
         if (!hasInlineValue) {
             if (i + 1 >= arguments.size())
-                return invalid(QStringLiteral("option --%1 needs a value (%2)").arg(option->longName, option->valueName));
+                return invalid(QStringLiteral("option --%1 needs a value (%2)")
+                                   .arg(option->longName, option->valueName));
             inlineValue = arguments.at(++i);
         }
         m_values[option->longName].append(inlineValue);
@@ -76,7 +79,8 @@ QString ArgParser::optionHelp() const
 {
     QString text;
     for (const OptionSpec& option : m_options) {
-        QString left = option.shortName.isNull() ? QStringLiteral("    ") : QStringLiteral("-%1, ").arg(option.shortName);
+        QString left = option.shortName.isNull() ? QStringLiteral("    ")
+                                                 : QStringLiteral("-%1, ").arg(option.shortName);
         left += u"--" + option.longName;
         if (!option.valueName.isEmpty())
             left += u' ' + option.valueName;

@@ -13,9 +13,9 @@ namespace cryptstack::cli {
 
 struct OptionSpec
 {
-    QString longName;   // without the dashes
-    QChar shortName;    // or null
-    QString valueName;  // empty: a flag without a value
+    QString longName;  // without the dashes
+    QChar shortName;   // or null
+    QString valueName; // empty: a flag without a value
     QString help;
 };
 

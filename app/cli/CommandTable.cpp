@@ -33,11 +33,14 @@ namespace {
 
 QString overview(const std::vector<std::unique_ptr<Command>>& commands)
 {
-    QString text = QStringLiteral("Usage: cryptstack COMMAND [OPTIONS] [ARGUMENTS]\n\n"
-                                  "Encrypted volumes and device-mapper stacks in image files, without root.\n\n"
-                                  "Commands:\n");
+    QString text =
+        QStringLiteral("Usage: cryptstack COMMAND [OPTIONS] [ARGUMENTS]\n\n"
+                       "Encrypted volumes and device-mapper stacks in image files, without root.\n\n"
+                       "Commands:\n");
     for (const auto& command : commands)
-        text += QStringLiteral("  %1  %2\n").arg(command->name() + u' ' + command->synopsis(), -44).arg(command->summary());
+        text += QStringLiteral("  %1  %2\n")
+                    .arg(command->name() + u' ' + command->synopsis(), -44)
+                    .arg(command->summary());
     text += QStringLiteral("\nRun 'cryptstack COMMAND --help' for a command's options.\n"
                            "Exit codes: 0 success, 1 wrong parameters or other error, 2 no permission, "
                            "3 out of memory, 4 wrong device, 5 device busy or exists.\n");
@@ -71,7 +74,8 @@ int runCli(const QStringList& arguments, Console& console)
     }
     if (!command) {
         const QString asked = arguments.mid(0, arguments.first() == u"dm" ? 2 : 1).join(u' ');
-        console.error(QStringLiteral("unknown command \"%1\"; run 'cryptstack --help' for the list").arg(asked));
+        console.error(
+            QStringLiteral("unknown command \"%1\"; run 'cryptstack --help' for the list").arg(asked));
         return 1;
     }
     QList<OptionSpec> options = command->options();
@@ -82,8 +86,9 @@ int runCli(const QStringList& arguments, Console& console)
     if (Status status = parser.parse(arguments.mid(consumed)); !status)
         return context.fail(status);
     if (parser.isSet(QStringLiteral("help"))) {
-        console.print(QStringLiteral("Usage: cryptstack %1 [OPTIONS] %2\n\n%3\n\nOptions:\n%4")
-                          .arg(command->name(), command->synopsis(), command->summary(), parser.optionHelp()));
+        console.print(
+            QStringLiteral("Usage: cryptstack %1 [OPTIONS] %2\n\n%3\n\nOptions:\n%4")
+                .arg(command->name(), command->synopsis(), command->summary(), parser.optionHelp()));
         return 0;
     }
     if (command->takesStack()) {

@@ -20,7 +20,10 @@ public:
     void print(const QString& text) { m_out->write(text.toUtf8()); }
     void printLine(const QString& text) { print(text + u'\n'); }
     // One line on stderr, prefixed with the program's name.
-    void error(const QString& text) { m_err->write((QStringLiteral("cryptstack: ") + text + u'\n').toUtf8()); }
+    void error(const QString& text)
+    {
+        m_err->write((QStringLiteral("cryptstack: ") + text + u'\n').toUtf8());
+    }
     // Whether stdin is an interactive terminal (the shell then keeps going after an error).
     virtual bool inputIsInteractive() const { return false; }
 

@@ -55,7 +55,8 @@ Result<uint64_t> byteCountArgument(const QString& word, const QString& what)
 {
     const auto value = parseByteCount(word);
     if (!value)
-        return Status(ErrorCode::InvalidArgument, QStringLiteral("%1: invalid byte count \"%2\"").arg(what, word));
+        return Status(ErrorCode::InvalidArgument,
+                      QStringLiteral("%1: invalid byte count \"%2\"").arg(what, word));
     return *value;
 }
 
@@ -69,48 +70,64 @@ Status checkNotSuspended(const DeviceRegistry& registry, const QString& name)
                       .arg(quoted(suspended), quoted(name)));
 }
 
-Result<std::unique_ptr<QIODevice>> openStream(const QString& path, QIODevice::OpenMode mode, QIODevice* standard)
+Result<std::unique_ptr<QIODevice>> openStream(const QString& path, QIODevice::OpenMode mode,
+                                              QIODevice* standard)
 {
     if (path == u"-")
         return std::unique_ptr<QIODevice>(new BorrowedStream(standard, mode));
     auto file = std::make_unique<QFile>(path);
     if (!file->open(mode))
-        return Status(ErrorCode::InvalidArgument, QStringLiteral("cannot open \"%1\": %2").arg(path, file->errorString()));
+        return Status(ErrorCode::InvalidArgument,
+                      QStringLiteral("cannot open \"%1\": %2").arg(path, file->errorString()));
     return std::unique_ptr<QIODevice>(std::move(file));
 }
 
-Status readDevice(BlockDevice& device, uint64_t offset, std::optional<uint64_t> length, QIODevice& out)
+Status checkReadRange(const BlockDevice& device, uint64_t offset, std::optional<uint64_t> length,
+                      const ByteRangeLabels& labels)
 {
     const uint64_t size = device.sizeBytes();
     if (offset > size)
-        return Status(ErrorCode::InvalidArgument, QStringLiteral("--offset %1 is past the end of %2 (%3 bytes)")
-                                                      .arg(QString::number(offset), quoted(device.displayName()),
-                                                           QString::number(size)));
+        return Status(ErrorCode::InvalidArgument,
+                      QStringLiteral("%1 %2 is past the end of %3 (%4 bytes)")
+                          .arg(labels.offset, QString::number(offset), quoted(device.displayName()),
+                               QString::number(size)));
     const uint64_t total = length.value_or(size - offset);
     if (total > size - offset)
         return Status(ErrorCode::InvalidArgument,
-                      QStringLiteral("--length %1 at offset %2 reaches past the end of %3 (%4 bytes)")
-                          .arg(QString::number(total), QString::number(offset), quoted(device.displayName()),
-                               QString::number(size)));
+                      QStringLiteral("%1 %2 at offset %3 reaches past the end of %4 (%5 bytes)")
+                          .arg(labels.length, QString::number(total), QString::number(offset),
+                               quoted(device.displayName()), QString::number(size)));
+    return Status::ok();
+}
+
+Status readDevice(BlockDevice& device, uint64_t offset, std::optional<uint64_t> length, QIODevice& out,
+                  const ByteRangeLabels& labels)
+{
+    if (Status status = checkReadRange(device, offset, length, labels); !status)
+        return status;
+    const uint64_t total = length.value_or(device.sizeBytes() - offset);
     std::vector<std::byte> buffer(std::min(total, ChunkBytes));
     for (uint64_t done = 0; done < total;) {
         const uint64_t chunk = std::min<uint64_t>(total - done, buffer.size());
         if (Status status = device.readBytes(offset + done, buffer.data(), chunk); !status)
             return status;
-        if (out.write(reinterpret_cast<const char*>(buffer.data()), static_cast<qint64>(chunk)) != static_cast<qint64>(chunk))
-            return Status(ErrorCode::IOError, QStringLiteral("cannot write output: %1").arg(out.errorString()));
+        if (out.write(reinterpret_cast<const char*>(buffer.data()), static_cast<qint64>(chunk)) !=
+            static_cast<qint64>(chunk))
+            return Status(ErrorCode::IOError,
+                          QStringLiteral("cannot write output: %1").arg(out.errorString()));
         done += chunk;
     }
     return Status::ok();
 }
 
-Status writeDevice(BlockDevice& device, uint64_t offset, QIODevice& in)
+Status writeDevice(BlockDevice& device, uint64_t offset, QIODevice& in, const ByteRangeLabels& labels)
 {
     const uint64_t size = device.sizeBytes();
     if (offset > size)
-        return Status(ErrorCode::InvalidArgument, QStringLiteral("--offset %1 is past the end of %2 (%3 bytes)")
-                                                      .arg(QString::number(offset), quoted(device.displayName()),
-                                                           QString::number(size)));
+        return Status(ErrorCode::InvalidArgument,
+                      QStringLiteral("%1 %2 is past the end of %3 (%4 bytes)")
+                          .arg(labels.offset, QString::number(offset), quoted(device.displayName()),
+                               QString::number(size)));
     if (device.isReadOnly())
         return Status(ErrorCode::PermissionDenied,
                       QStringLiteral("device %1 is read-only").arg(quoted(device.displayName())));
@@ -119,17 +136,19 @@ Status writeDevice(BlockDevice& device, uint64_t offset, QIODevice& in)
     const uint64_t room = size - offset;
     QByteArray data;
     while (static_cast<uint64_t>(data.size()) <= room) {
-        const QByteArray chunk = in.read(static_cast<qint64>(std::min<uint64_t>(ChunkBytes, room + 1 - data.size())));
+        const QByteArray chunk =
+            in.read(static_cast<qint64>(std::min<uint64_t>(ChunkBytes, room + 1 - data.size())));
         if (chunk.isEmpty())
             break;
         data += chunk;
     }
     if (static_cast<uint64_t>(data.size()) > room)
-        return Status(ErrorCode::InvalidArgument, QStringLiteral("input is longer than the %1 bytes from offset %2 to "
-                                                                 "the end of %3; nothing was written")
-                                                      .arg(QString::number(room), QString::number(offset),
-                                                           quoted(device.displayName())));
-    if (Status status = device.writeBytes(offset, data.constData(), static_cast<uint64_t>(data.size())); !status)
+        return Status(ErrorCode::InvalidArgument,
+                      QStringLiteral("input is longer than the %1 bytes from offset %2 to "
+                                     "the end of %3; nothing was written")
+                          .arg(QString::number(room), QString::number(offset), quoted(device.displayName())));
+    if (Status status = device.writeBytes(offset, data.constData(), static_cast<uint64_t>(data.size()));
+        !status)
         return status;
     return device.flush();
 }

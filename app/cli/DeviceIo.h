@@ -17,8 +17,20 @@ namespace cryptstack::cli {
 // single-threaded: nothing would resume it).
 Status checkNotSuspended(const DeviceRegistry& registry, const QString& name);
 
-Status readDevice(BlockDevice& device, uint64_t offset, std::optional<uint64_t> length, QIODevice& out);
-Status writeDevice(BlockDevice& device, uint64_t offset, QIODevice& in);
+// How errors name the offset and length: the options of dm read/write, or the shell's arguments.
+struct ByteRangeLabels
+{
+    QString offset = QStringLiteral("--offset");
+    QString length = QStringLiteral("--length");
+};
+
+// Whether the range lies inside the device; readDevice checks it too, but callers check it before
+// opening (and truncating) the output file, so that a refused read leaves that file alone.
+Status checkReadRange(const BlockDevice& device, uint64_t offset, std::optional<uint64_t> length,
+                      const ByteRangeLabels& labels = {});
+Status readDevice(BlockDevice& device, uint64_t offset, std::optional<uint64_t> length, QIODevice& out,
+                  const ByteRangeLabels& labels = {});
+Status writeDevice(BlockDevice& device, uint64_t offset, QIODevice& in, const ByteRangeLabels& labels = {});
 
 // A byte-count option (--offset 4096, --length 1M), absent if not given; the error names it.
 Result<std::optional<uint64_t>> byteCountOption(const ArgParser& arguments, const QString& option,
@@ -27,6 +39,7 @@ Result<std::optional<uint64_t>> byteCountOption(const ArgParser& arguments, cons
 Result<uint64_t> byteCountArgument(const QString& word, const QString& what);
 
 // Opens "-" as the given standard stream, anything else as a file.
-Result<std::unique_ptr<QIODevice>> openStream(const QString& path, QIODevice::OpenMode mode, QIODevice* standard);
+Result<std::unique_ptr<QIODevice>> openStream(const QString& path, QIODevice::OpenMode mode,
+                                              QIODevice* standard);
 
 } // namespace cryptstack::cli

@@ -13,7 +13,8 @@ public:
     QString summary() const override { return QStringLiteral("list the devices and images a device uses"); }
 
 protected:
-    Result<QString> report(const DeviceRegistry& registry, const QString& name, const ArgParser&) const override
+    Result<QString> report(const DeviceRegistry& registry, const QString& name,
+                           const ArgParser&) const override
     {
         return depsReport(registry, name);
     }

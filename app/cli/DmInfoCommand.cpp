@@ -13,7 +13,8 @@ public:
     QString summary() const override { return QStringLiteral("print state, open count, targets and uuid"); }
 
 protected:
-    Result<QString> report(const DeviceRegistry& registry, const QString& name, const ArgParser&) const override
+    Result<QString> report(const DeviceRegistry& registry, const QString& name,
+                           const ArgParser&) const override
     {
         return infoReport(registry, name);
     }

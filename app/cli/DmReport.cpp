@@ -44,7 +44,8 @@ Result<QString> forOneOrAll(const DeviceRegistry& registry, const QString& name,
 
 } // namespace
 
-Result<QString> tableReport(const DeviceRegistry& registry, const QString& name, StatusType type, bool showKeys)
+Result<QString> tableReport(const DeviceRegistry& registry, const QString& name, StatusType type,
+                            bool showKeys)
 {
     return forOneOrAll(registry, name, [&](const MappedDevice& device, const QString& prefix) -> QString {
         QString text;
@@ -67,7 +68,8 @@ Result<QString> infoReport(const DeviceRegistry& registry, const QString& name)
         field("Name:", id.name);
         field("State:", (device.isSuspended() ? QStringLiteral("SUSPENDED") : QStringLiteral("ACTIVE")) +
                             (id.readOnly ? QStringLiteral(" (READ-ONLY)") : QString()));
-        field("Tables present:", device.inactiveTable() ? QStringLiteral("LIVE & INACTIVE") : QStringLiteral("LIVE"));
+        field("Tables present:",
+              device.inactiveTable() ? QStringLiteral("LIVE & INACTIVE") : QStringLiteral("LIVE"));
         field("Open count:", QString::number(registry.holders(id.name).size()));
         if (id.minor)
             field("Minor:", QString::number(*id.minor));
@@ -102,18 +104,20 @@ QString lsReport(const DeviceRegistry& registry, bool tree)
         return text;
     }
     // Roots are the devices nothing stacks on; below each, what its live table uses.
-    std::function<void(const DeviceRef&, const QString&, bool, bool)> draw =
-        [&](const DeviceRef& ref, const QString& indent, bool root, bool last) {
-            const auto* mapped = dynamic_cast<const MappedDevice*>(ref.device.get());
-            text += root ? ref.word : indent + (last ? QStringLiteral("└─") : QStringLiteral("├─")) + ref.word;
-            text += u'\n';
-            if (!mapped)
-                return;
-            const QString childIndent = root ? QStringLiteral(" ") : indent + (last ? QStringLiteral("   ") : QStringLiteral("│  "));
-            const QList<DeviceRef> lower = distinctLower(*mapped);
-            for (qsizetype i = 0; i < lower.size(); ++i)
-                draw(lower.at(i), childIndent, false, i == lower.size() - 1);
-        };
+    std::function<void(const DeviceRef&, const QString&, bool, bool)> draw = [&](const DeviceRef& ref,
+                                                                                 const QString& indent,
+                                                                                 bool root, bool last) {
+        const auto* mapped = dynamic_cast<const MappedDevice*>(ref.device.get());
+        text += root ? ref.word : indent + (last ? QStringLiteral("└─") : QStringLiteral("├─")) + ref.word;
+        text += u'\n';
+        if (!mapped)
+            return;
+        const QString childIndent =
+            root ? QStringLiteral(" ") : indent + (last ? QStringLiteral("   ") : QStringLiteral("│  "));
+        const QList<DeviceRef> lower = distinctLower(*mapped);
+        for (qsizetype i = 0; i < lower.size(); ++i)
+            draw(lower.at(i), childIndent, false, i == lower.size() - 1);
+    };
     for (const QString& name : names) {
         if (registry.holders(name).isEmpty()) {
             if (auto device = registry.find(name))

@@ -9,7 +9,8 @@ namespace cryptstack::cli {
 
 // With a name: that device's lines. Without: every device's lines prefixed "name: ", or
 // "No devices found".
-Result<QString> tableReport(const DeviceRegistry& registry, const QString& name, StatusType type, bool showKeys);
+Result<QString> tableReport(const DeviceRegistry& registry, const QString& name, StatusType type,
+                            bool showKeys);
 Result<QString> infoReport(const DeviceRegistry& registry, const QString& name);
 Result<QString> depsReport(const DeviceRegistry& registry, const QString& name);
 QString lsReport(const DeviceRegistry& registry, bool tree);

@@ -13,7 +13,8 @@ public:
     QString summary() const override { return QStringLiteral("print each target's status line"); }
 
 protected:
-    Result<QString> report(const DeviceRegistry& registry, const QString& name, const ArgParser&) const override
+    Result<QString> report(const DeviceRegistry& registry, const QString& name,
+                           const ArgParser&) const override
     {
         return tableReport(registry, name, StatusType::Info, false);
     }

@@ -14,16 +14,21 @@ public:
     QList<OptionSpec> options() const override
     {
         return {
-            {QStringLiteral("offset"), {}, QStringLiteral("BYTES"), QStringLiteral("start here (default 0; K, M, G suffixes)")},
-            {QStringLiteral("input"), u'i', QStringLiteral("FILE"), QStringLiteral("read from here instead of stdin (- is stdin)")},
+            {QStringLiteral("offset"),
+             {},
+             QStringLiteral("BYTES"),
+             QStringLiteral("start here (default 0; K, M, G suffixes)")},
+            {QStringLiteral("input"), u'i', QStringLiteral("FILE"),
+             QStringLiteral("read from here instead of stdin (- is stdin)")},
         };
     }
     int run(CliContext& context, const ArgParser& arguments) override
     {
         if (arguments.positionals().size() != 1)
-            return context.fail(Status(ErrorCode::InvalidArgument,
-                                       QStringLiteral("dm write: expected one device name (usage: cryptstack dm write "
-                                                      "NAME [--offset BYTES] [-i FILE])")));
+            return context.fail(
+                Status(ErrorCode::InvalidArgument,
+                       QStringLiteral("dm write: expected one device name (usage: cryptstack dm write "
+                                      "NAME [--offset BYTES] [-i FILE])")));
         const QString deviceName = arguments.positionals().first();
         auto device = context.registry().get(deviceName);
         if (!device)
@@ -33,8 +38,9 @@ public:
             return context.fail(offset.status());
         if (Status status = checkNotSuspended(context.registry(), deviceName); !status)
             return context.fail(status);
-        const QString source = arguments.isSet(QStringLiteral("input")) ? arguments.value(QStringLiteral("input"))
-                                                                        : QStringLiteral("-");
+        const QString source = arguments.isSet(QStringLiteral("input"))
+                                   ? arguments.value(QStringLiteral("input"))
+                                   : QStringLiteral("-");
         auto in = openStream(source, QIODevice::ReadOnly, context.console().in());
         if (!in)
             return context.fail(in.status());

@@ -16,6 +16,9 @@ Status usage(const QString& text)
     return Status(ErrorCode::InvalidArgument, QStringLiteral("usage: ") + text);
 }
 
+// read and write take OFFSET and LENGTH as arguments, so their errors name them that way.
+const ByteRangeLabels ShellByteRange{QStringLiteral("OFFSET"), QStringLiteral("LENGTH")};
+
 // Removes a flag wherever it stands; returns whether it was there.
 bool takeFlag(QStringList& words, std::initializer_list<const char16_t*> spellings)
 {
@@ -201,10 +204,12 @@ Status Shell::report(const QStringList& words)
     } else {
         const bool showKeys = verb == u"table" && takeFlag(rest, {u"--showkeys"});
         if (rest.size() > 1)
-            return usage(verb + (verb == u"table" ? QStringLiteral(" [--showkeys] [NAME]") : QStringLiteral(" [NAME]")));
+            return usage(verb + (verb == u"table" ? QStringLiteral(" [--showkeys] [NAME]")
+                                                  : QStringLiteral(" [NAME]")));
         const QString name = rest.value(0);
         if (verb == u"table" || verb == u"status")
-            text = tableReport(registry, name, verb == u"table" ? StatusType::Table : StatusType::Info, showKeys);
+            text = tableReport(registry, name, verb == u"table" ? StatusType::Table : StatusType::Info,
+                               showKeys);
         else if (verb == u"info")
             text = infoReport(registry, name);
         else
@@ -231,10 +236,12 @@ Status Shell::readCommand(const QStringList& words)
         return length.status();
     if (Status status = checkNotSuspended(m_context.registry(), words.at(0)); !status)
         return status;
+    if (Status status = checkReadRange(**device, *offset, *length, ShellByteRange); !status)
+        return status;
     auto out = openStream(words.at(3), QIODevice::WriteOnly | QIODevice::Truncate, m_context.console().out());
     if (!out)
         return out.status();
-    return readDevice(**device, *offset, *length, **out);
+    return readDevice(**device, *offset, *length, **out, ShellByteRange);
 }
 
 Status Shell::writeCommand(const QStringList& words)
@@ -242,9 +249,10 @@ Status Shell::writeCommand(const QStringList& words)
     if (words.size() != 3)
         return usage(QStringLiteral("write NAME OFFSET FILE|-"));
     if (words.at(2) == u"-" && m_stdinIsScript)
-        return Status(ErrorCode::InvalidArgument,
-                      QStringLiteral("write: stdin holds the commands; give the data in a file, or run the script "
-                                     "with shell -f"));
+        return Status(
+            ErrorCode::InvalidArgument,
+            QStringLiteral("write: stdin holds the commands; give the data in a file, or run the script "
+                           "with shell -f"));
     auto device = m_context.registry().get(words.at(0));
     if (!device)
         return device.status();
@@ -256,7 +264,7 @@ Status Shell::writeCommand(const QStringList& words)
     auto in = openStream(words.at(2), QIODevice::ReadOnly, m_context.console().in());
     if (!in)
         return in.status();
-    return writeDevice(**device, *offset, **in);
+    return writeDevice(**device, *offset, **in, ShellByteRange);
 }
 
 } // namespace cryptstack::cli

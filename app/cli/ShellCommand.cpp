@@ -23,10 +23,12 @@ public:
     int run(CliContext& context, const ArgParser& arguments) override
     {
         if (!arguments.positionals().isEmpty())
-            return context.fail(Status(ErrorCode::InvalidArgument,
-                                       QStringLiteral("shell: unexpected argument \"%1\"; give a script with -f")
-                                           .arg(arguments.positionals().first())));
-        const bool fromStdin = !arguments.isSet(QStringLiteral("file")) || arguments.value(QStringLiteral("file")) == u"-";
+            return context.fail(
+                Status(ErrorCode::InvalidArgument,
+                       QStringLiteral("shell: unexpected argument \"%1\"; give a script with -f")
+                           .arg(arguments.positionals().first())));
+        const bool fromStdin =
+            !arguments.isSet(QStringLiteral("file")) || arguments.value(QStringLiteral("file")) == u"-";
         Shell shell(context, fromStdin);
         if (fromStdin) {
             const bool interactive = context.console().inputIsInteractive();

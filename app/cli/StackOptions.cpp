@@ -7,9 +7,13 @@ namespace cryptstack::cli {
 QList<OptionSpec> stackOptions()
 {
     return {
-        {QStringLiteral("concise"), {}, QStringLiteral("SPEC"),
+        {QStringLiteral("concise"),
+         {},
+         QStringLiteral("SPEC"),
          QStringLiteral("devices in dmsetup's concise format: name,uuid,minor,flags,table[,table]...[;...]")},
-        {QStringLiteral("concise-file"), {}, QStringLiteral("FILE"),
+        {QStringLiteral("concise-file"),
+         {},
+         QStringLiteral("FILE"),
          QStringLiteral("concise devices, one per line (# comments; image paths relative to FILE)")},
     };
 }

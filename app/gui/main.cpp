@@ -36,11 +36,13 @@ int main(int argc, char* argv[])
     QApplication::setApplicationVersion(QStringLiteral(CRYPTSTACK_VERSION));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QApplication::translate("main", "Encrypted volumes in image files, without root."));
+    parser.setApplicationDescription(
+        QApplication::translate("main", "Encrypted volumes in image files, without root."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("stack-file"),
-                                 QApplication::translate("main", "A concise stack file to open (default: the demo stack)."));
+    parser.addPositionalArgument(
+        QStringLiteral("stack-file"),
+        QApplication::translate("main", "A concise stack file to open (default: the demo stack)."));
     parser.process(app);
 
     cryptstack::DeviceRegistry registry;

@@ -38,14 +38,14 @@ struct Bio
 
     BioOp op = BioOp::Read;
     uint32_t flags = 0;
-    uint64_t sector = 0;          // first 512-byte sector on the device it is submitted to
-    std::byte* data = nullptr;    // size bytes; null for Flush and Discard
-    uint64_t size = 0;            // bytes, a multiple of 512 (0 for a plain Flush)
+    uint64_t sector = 0;       // first 512-byte sector on the device it is submitted to
+    std::byte* data = nullptr; // size bytes; null for Flush and Discard
+    uint64_t size = 0;         // bytes, a multiple of 512 (0 for a plain Flush)
     BioStatus status = BioStatus::Ok;
-    uint64_t errorSector = 0;     // with an error status: the first failing sector, device-relative
+    uint64_t errorSector = 0; // with an error status: the first failing sector, device-relative
     EndIo endIo = nullptr;
-    void* priv = nullptr;          // the submitter's, for endIo
-    uint64_t targetState = 0;      // per-bio data of the target that maps a clone (per_bio_data)
+    void* priv = nullptr;     // the submitter's, for endIo
+    uint64_t targetState = 0; // per-bio data of the target that maps a clone (per_bio_data)
 
     uint64_t sectors() const { return size >> SectorShift; }
     bool isWrite() const { return op == BioOp::Write; }

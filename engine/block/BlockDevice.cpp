@@ -44,7 +44,8 @@ Status BlockDevice::submitAndWait(Bio& bio)
     }
     if (bio.status == BioStatus::Ok)
         return Status::ok();
-    const ErrorCode code = bio.status == BioStatus::NotSupported ? ErrorCode::NotSupported : ErrorCode::IOError;
+    const ErrorCode code =
+        bio.status == BioStatus::NotSupported ? ErrorCode::NotSupported : ErrorCode::IOError;
     QString message = QStringLiteral("%1: %2 failed").arg(displayName(), QLatin1String(bioOpName(bio.op)));
     if (bio.op != BioOp::Flush)
         message += QStringLiteral(" at sector %1").arg(bio.errorSector);

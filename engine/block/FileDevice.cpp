@@ -36,21 +36,25 @@ bool transfer(int fd, BioOp op, std::byte* data, uint64_t size, uint64_t offset)
 
 } // namespace
 
-Result<std::shared_ptr<FileDevice>> FileDevice::open(const QString& path, Access access, int completionThreads)
+Result<std::shared_ptr<FileDevice>> FileDevice::open(const QString& path, Access access,
+                                                     int completionThreads)
 {
     const QByteArray native = QFile::encodeName(path);
     const int flags = (access == Access::ReadOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
     const int fd = ::open(native.constData(), flags);
     if (fd < 0) {
         const int error = errno;
-        const ErrorCode code = error == EACCES || error == EPERM || error == EROFS ? ErrorCode::PermissionDenied
-                                                                                  : ErrorCode::NoSuchDevice;
+        const ErrorCode code = error == EACCES || error == EPERM || error == EROFS
+                                   ? ErrorCode::PermissionDenied
+                                   : ErrorCode::NoSuchDevice;
         return Status(code, QStringLiteral("cannot open image \"%1\": %2").arg(path, errnoText(error)));
     }
-    struct stat info {};
+    struct stat info
+    {};
     if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
         ::close(fd);
-        return Status(ErrorCode::NoSuchDevice, QStringLiteral("\"%1\" is not a regular image file").arg(path));
+        return Status(ErrorCode::NoSuchDevice,
+                      QStringLiteral("\"%1\" is not a regular image file").arg(path));
     }
     // Like a loop device, a trailing partial sector is not part of the device.
     const uint64_t sectors = static_cast<uint64_t>(info.st_size) >> SectorShift;

@@ -16,7 +16,8 @@ namespace cryptstack {
 class MemoryDevice final : public BlockDevice
 {
 public:
-    explicit MemoryDevice(uint64_t sectors, QString name = QStringLiteral("memory"), bool completeOnThread = false);
+    explicit MemoryDevice(uint64_t sectors, QString name = QStringLiteral("memory"),
+                          bool completeOnThread = false);
     ~MemoryDevice() override;
 
     QString displayName() const override { return m_name; }

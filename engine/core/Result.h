@@ -13,13 +13,13 @@ enum class ErrorCode {
     Ok,
     InvalidArgument, // wrong parameters, bad table line, malformed input
     NotSupported,
-    Corruption,      // on-disk data fails a check
+    Corruption, // on-disk data fails a check
     IOError,
     WrongPassphrase,
     PermissionDenied,
     NoMemory,
-    NoSuchDevice,    // a named device or image does not exist / cannot be used
-    Busy,            // device in use, or already exists
+    NoSuchDevice, // a named device or image does not exist / cannot be used
+    Busy,         // device in use, or already exists
 };
 
 class [[nodiscard]] Status
@@ -46,8 +46,7 @@ private:
     QString m_message;
 };
 
-template <typename T>
-class [[nodiscard]] Result
+template <typename T> class [[nodiscard]] Result
 {
 public:
     Result(T value) : m_value(std::move(value)) {}

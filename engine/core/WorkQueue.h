@@ -11,8 +11,7 @@
 
 namespace cryptstack {
 
-template <typename T>
-class WorkQueue
+template <typename T> class WorkQueue
 {
 public:
     void push(T item)

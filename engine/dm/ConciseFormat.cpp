@@ -69,9 +69,10 @@ Status parseInto(const QString& text, const QString& origin, QList<ConciseDevice
         if (!fields)
             return fields.status();
         if (fields->size() < 5)
-            return invalid(where + QStringLiteral("expected \"name,uuid,minor,flags,table[,table]...\" but found "
-                                                  "%1 field(s)")
-                                       .arg(fields->size()));
+            return invalid(where +
+                           QStringLiteral("expected \"name,uuid,minor,flags,table[,table]...\" but found "
+                                          "%1 field(s)")
+                               .arg(fields->size()));
         ConciseDevice device;
         device.name = fields->at(0).trimmed();
         if (device.name.isEmpty())
@@ -100,8 +101,9 @@ Status parseInto(const QString& text, const QString& origin, QList<ConciseDevice
             if (earlier.name == device.name)
                 return invalid(named + QStringLiteral("defined more than once"));
             if (!device.uuid.isEmpty() && earlier.uuid == device.uuid)
-                return invalid(named + QStringLiteral("uuid \"%1\" is already used by \"%2\"")
-                                           .arg(device.uuid, earlier.name));
+                return invalid(
+                    named +
+                    QStringLiteral("uuid \"%1\" is already used by \"%2\"").arg(device.uuid, earlier.name));
         }
         devices->append(device);
     }
@@ -135,8 +137,8 @@ Result<ConciseStack> parseConciseFile(const QString& path)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
-        return Status(ErrorCode::NoSuchDevice, QStringLiteral("cannot read concise file \"%1\": %2")
-                                                   .arg(path, file.errorString()));
+        return Status(ErrorCode::NoSuchDevice,
+                      QStringLiteral("cannot read concise file \"%1\": %2").arg(path, file.errorString()));
     ConciseStack stack;
     stack.baseDirectory = QFileInfo(path).absolutePath();
     const QStringList lines = QString::fromUtf8(file.readAll()).split(u'\n');

@@ -36,7 +36,8 @@ Result<QString> ensureDemoStack(const QString& directory)
     if (!QFile::exists(image)) {
         QSaveFile file(image);
         if (!file.open(QIODevice::WriteOnly) || file.write(demoImage()) != DemoImageBytes || !file.commit())
-            return Status(ErrorCode::IOError, QStringLiteral("cannot write \"%1\": %2").arg(image, file.errorString()));
+            return Status(ErrorCode::IOError,
+                          QStringLiteral("cannot write \"%1\": %2").arg(image, file.errorString()));
     }
     if (!QFile::exists(concise)) {
         QSaveFile file(concise);
@@ -47,7 +48,8 @@ Result<QString> ensureDemoStack(const QString& directory)
             "demo-slow,,,rw,0 12288 delay demo-base 0 5\n"
             "demo-top,,,ro,0 4096 linear demo-slow 2048,4096 2048 zero\n";
         if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size() || !file.commit())
-            return Status(ErrorCode::IOError, QStringLiteral("cannot write \"%1\": %2").arg(concise, file.errorString()));
+            return Status(ErrorCode::IOError,
+                          QStringLiteral("cannot write \"%1\": %2").arg(concise, file.errorString()));
     }
     return concise;
 }

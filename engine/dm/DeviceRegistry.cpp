@@ -24,11 +24,13 @@ Status checkName(const QString& name)
         return Status(ErrorCode::InvalidArgument,
                       QStringLiteral("device name %1 is longer than 127 characters").arg(quoted(name)));
     if (name.contains(u'/') || name == u"." || name == u"..")
-        return Status(ErrorCode::InvalidArgument, QStringLiteral("device name %1 is not allowed").arg(quoted(name)));
+        return Status(ErrorCode::InvalidArgument,
+                      QStringLiteral("device name %1 is not allowed").arg(quoted(name)));
     for (QChar c : name) {
         if (c.isSpace() || !c.isPrint())
-            return Status(ErrorCode::InvalidArgument,
-                          QStringLiteral("device name %1 contains whitespace or control characters").arg(quoted(name)));
+            return Status(
+                ErrorCode::InvalidArgument,
+                QStringLiteral("device name %1 contains whitespace or control characters").arg(quoted(name)));
     }
     return Status::ok();
 }
@@ -37,8 +39,7 @@ Status checkName(const QString& name)
 
 DeviceRegistry::DeviceRegistry(TargetTypeRegistry types)
     : m_types(std::move(types)), m_now([] { return std::chrono::steady_clock::now(); })
-{
-}
+{}
 
 DeviceRegistry::~DeviceRegistry()
 {
@@ -51,7 +52,8 @@ void DeviceRegistry::setClock(std::function<std::chrono::steady_clock::time_poin
     m_now = std::move(now);
 }
 
-Result<DeviceRef> DeviceRegistry::lookupDevice(const QString& word, bool readOnly, const QString& baseDirectory)
+Result<DeviceRef> DeviceRegistry::lookupDevice(const QString& word, bool readOnly,
+                                               const QString& baseDirectory)
 {
     const QString name = word.startsWith(MapperPrefix) ? word.mid(MapperPrefix.size()) : word;
     if (auto device = m_devices.value(name)) {
@@ -63,8 +65,9 @@ Result<DeviceRef> DeviceRegistry::lookupDevice(const QString& word, bool readOnl
     const QString path = baseDirectory.isEmpty() ? word : QDir(baseDirectory).filePath(word);
     const QFileInfo info(path);
     if (!info.exists()) {
-        return Status(ErrorCode::NoSuchDevice,
-                      QStringLiteral("Device lookup failed: no device or image file named %1").arg(quoted(word)));
+        return Status(
+            ErrorCode::NoSuchDevice,
+            QStringLiteral("Device lookup failed: no device or image file named %1").arg(quoted(word)));
     }
     const auto access = readOnly ? FileDevice::Access::ReadOnly : FileDevice::Access::ReadWrite;
     const QString key = info.canonicalFilePath() + (readOnly ? QStringLiteral(":ro") : QStringLiteral(":rw"));
@@ -93,8 +96,8 @@ Result<std::shared_ptr<Table>> DeviceRegistry::buildTable(const QString& name, c
     return table;
 }
 
-Result<std::shared_ptr<MappedDevice>> DeviceRegistry::create(const QString& name, const QStringList& tableLines,
-                                                             const CreateOptions& options)
+Result<std::shared_ptr<MappedDevice>>
+DeviceRegistry::create(const QString& name, const QStringList& tableLines, const CreateOptions& options)
 {
     std::lock_guard lock(m_mutex);
     if (Status status = checkName(name); !status)
@@ -104,8 +107,9 @@ Result<std::shared_ptr<MappedDevice>> DeviceRegistry::create(const QString& name
     if (!options.uuid.isEmpty()) {
         for (const auto& device : std::as_const(m_devices)) {
             if (device->identity().uuid == options.uuid)
-                return Status(ErrorCode::Busy, QStringLiteral("device %1: uuid %2 is already used by %3")
-                                                   .arg(quoted(name), options.uuid, quoted(device->displayName())));
+                return Status(ErrorCode::Busy,
+                              QStringLiteral("device %1: uuid %2 is already used by %3")
+                                  .arg(quoted(name), options.uuid, quoted(device->displayName())));
         }
     }
     auto table = buildTable(name, tableLines, options.readOnly, options.baseDirectory);
@@ -117,7 +121,8 @@ Result<std::shared_ptr<MappedDevice>> DeviceRegistry::create(const QString& name
     return device;
 }
 
-Status DeviceRegistry::reload(const QString& name, const QStringList& tableLines, const QString& baseDirectory)
+Status DeviceRegistry::reload(const QString& name, const QStringList& tableLines,
+                              const QString& baseDirectory)
 {
     std::lock_guard lock(m_mutex);
     auto device = get(name);
@@ -131,9 +136,10 @@ Status DeviceRegistry::reload(const QString& name, const QStringList& tableLines
     for (size_t i = 0; i < segments.size(); ++i) {
         for (const DeviceArea& area : segments[i].target->devices()) {
             if (area.ref.device == *device || dependsOn(area.ref.device.get(), device->get())) {
-                return Status(ErrorCode::InvalidArgument,
-                              QStringLiteral("device %1, table line %2: %3: %4 is stacked on %1: refusing a cycle")
-                                  .arg(quoted(name), QString::number(i + 1), segments[i].type, quoted(area.ref.word)));
+                return Status(
+                    ErrorCode::InvalidArgument,
+                    QStringLiteral("device %1, table line %2: %3: %4 is stacked on %1: refusing a cycle")
+                        .arg(quoted(name), QString::number(i + 1), segments[i].type, quoted(area.ref.word)));
             }
         }
     }

@@ -6,9 +6,9 @@ namespace cryptstack {
 
 struct MappedDevice::MappedIo
 {
-    MappedIo(MappedDevice* d, std::shared_ptr<Table> t, Bio* parent) : device(d), table(std::move(t)), group(parent)
-    {
-    }
+    MappedIo(MappedDevice* d, std::shared_ptr<Table> t, Bio* parent)
+        : device(d), table(std::move(t)), group(parent)
+    {}
     MappedDevice* device;
     std::shared_ptr<Table> table; // keeps the targets alive until the last clone completes
     BioCompletionGroup group;
@@ -24,8 +24,7 @@ struct MappedDevice::CloneBio : Bio
 
 MappedDevice::MappedDevice(Identity identity, std::shared_ptr<Table> table)
     : m_identity(std::move(identity)), m_sectors(table->sectors()), m_active(std::move(table))
-{
-}
+{}
 
 MappedDevice::~MappedDevice()
 {
@@ -75,7 +74,8 @@ void MappedDevice::dispatch(Bio* bio, std::shared_ptr<Table> table)
     const uint64_t deviceSectors = table->sectors();
     auto* io = new MappedIo(this, std::move(table), bio);
     const Table& live = *io->table;
-    if (bio->op != BioOp::Flush && (bio->sector > deviceSectors || bio->sectors() > deviceSectors - bio->sector)) {
+    if (bio->op != BioOp::Flush &&
+        (bio->sector > deviceSectors || bio->sectors() > deviceSectors - bio->sector)) {
         io->group.pieceDone(BioStatus::OutOfRange, bio->sector);
         finish(io);
         return;

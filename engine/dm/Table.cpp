@@ -21,12 +21,14 @@ Result<std::shared_ptr<Table>> Table::build(const QStringList& lines, const Targ
             return Status(ErrorCode::InvalidArgument, where + QStringLiteral("zero-length target"));
         const TargetConstructor* construct = types.find(line->type);
         if (!construct)
-            return Status(ErrorCode::InvalidArgument, where + line->type + QStringLiteral(": unknown target type"));
+            return Status(ErrorCode::InvalidArgument,
+                          where + line->type + QStringLiteral(": unknown target type"));
         // adjoin(): the first target starts at 0, each next one where the previous one ended.
         if (line->start != table->m_sectors)
             return Status(ErrorCode::InvalidArgument, where + line->type + QStringLiteral(": Gap in table"));
         if (line->length > UINT64_MAX - line->start)
-            return Status(ErrorCode::InvalidArgument, where + line->type + QStringLiteral(": Invalid length"));
+            return Status(ErrorCode::InvalidArgument,
+                          where + line->type + QStringLiteral(": Invalid length"));
         TargetContext targetContext = context;
         targetContext.begin = line->start;
         targetContext.length = line->length;

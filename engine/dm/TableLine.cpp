@@ -49,7 +49,8 @@ Result<TableLine> TableLine::parse(const QString& text)
     TableLine line;
     const auto start = parseU64(words.at(0));
     if (!start)
-        return Status(ErrorCode::InvalidArgument, QStringLiteral("Invalid start sector \"%1\"").arg(words.at(0)));
+        return Status(ErrorCode::InvalidArgument,
+                      QStringLiteral("Invalid start sector \"%1\"").arg(words.at(0)));
     const auto length = parseU64(words.at(1));
     if (!length)
         return Status(ErrorCode::InvalidArgument, QStringLiteral("Invalid length \"%1\"").arg(words.at(1)));

@@ -39,12 +39,14 @@ struct DeviceArea
 // and how to resolve a device word (dm_get_device).
 struct TargetContext
 {
-    QString mappedName;       // the device this table belongs to, for thread names and messages
-    uint64_t begin = 0;       // ti->begin, 512-byte sectors
-    uint64_t length = 0;      // ti->len
+    QString mappedName;  // the device this table belongs to, for thread names and messages
+    uint64_t begin = 0;  // ti->begin, 512-byte sectors
+    uint64_t length = 0; // ti->len
     bool readOnly = false;
     std::function<Result<DeviceRef>(const QString& word)> lookupDevice;
-    std::function<std::chrono::steady_clock::time_point()> now = [] { return std::chrono::steady_clock::now(); };
+    std::function<std::chrono::steady_clock::time_point()> now = [] {
+        return std::chrono::steady_clock::now();
+    };
 };
 
 class Target

@@ -134,7 +134,8 @@ void TestBlockDevices::byteHelpersReadModifyWriteEdges()
     QByteArray expected = base;
     expected.replace(700, patch.size(), patch);
     const auto after = device.snapshot(0, 16 * 512);
-    QCOMPARE(QByteArray(reinterpret_cast<const char*>(after.data()), static_cast<qsizetype>(after.size())), expected);
+    QCOMPARE(QByteArray(reinterpret_cast<const char*>(after.data()), static_cast<qsizetype>(after.size())),
+             expected);
     QByteArray back(1000, Qt::Uninitialized);
     QVERIFY(device.readBytes(700, back.data(), 1000));
     QCOMPARE(back, patch);

@@ -11,7 +11,8 @@ QByteArray patternBytes(uint32_t seed, uint64_t offset, qsizetype size)
     QByteArray bytes(size, Qt::Uninitialized);
     for (qsizetype i = 0; i < size; ++i) {
         // A cheap mix of the seed and the absolute offset (splitmix-style).
-        uint64_t x = (offset + static_cast<uint64_t>(i)) * 0x9E3779B97F4A7C15ull + seed * 0xBF58476D1CE4E5B9ull;
+        uint64_t x =
+            (offset + static_cast<uint64_t>(i)) * 0x9E3779B97F4A7C15ull + seed * 0xBF58476D1CE4E5B9ull;
         x ^= x >> 31;
         x *= 0x94D049BB133111EBull;
         bytes[i] = static_cast<char>(x >> 56);

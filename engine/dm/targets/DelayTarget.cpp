@@ -49,7 +49,8 @@ Result<std::unique_ptr<Target>> DelayTarget::create(const TargetContext& context
     const auto count = words.size();
     if (count != 3 && count != 6 && count != 9)
         return Status(ErrorCode::InvalidArgument, QStringLiteral("Requires exactly 3, 6 or 9 arguments"));
-    std::unique_ptr<DelayTarget> target(new DelayTarget(context.mappedName, context.length, static_cast<int>(count)));
+    std::unique_ptr<DelayTarget> target(
+        new DelayTarget(context.mappedName, context.length, static_cast<int>(count)));
     // With 3 words every class uses them; with 6 the flush class copies the write class.
     const qsizetype writeFirst = count >= 6 ? 3 : 0;
     const qsizetype flushFirst = count == 9 ? 6 : writeFirst;
@@ -84,7 +85,8 @@ void DelayTarget::map(Bio* bio)
         std::unique_lock lock(m_mutex);
         if (m_mayDelay) {
             ++delayClass->ops;
-            m_held.emplace(Clock::now() + std::chrono::milliseconds(delayClass->delayMs), Held{bio, delayClass});
+            m_held.emplace(Clock::now() + std::chrono::milliseconds(delayClass->delayMs),
+                           Held{bio, delayClass});
             lock.unlock();
             m_changed.notify_one();
             return;
@@ -169,7 +171,8 @@ QString DelayTarget::status(StatusType type, bool) const
 
 QList<DeviceArea> DelayTarget::devices() const
 {
-    return {DeviceArea{m_read.device, m_read.start, m_length}, DeviceArea{m_write.device, m_write.start, m_length},
+    return {DeviceArea{m_read.device, m_read.start, m_length},
+            DeviceArea{m_write.device, m_write.start, m_length},
             DeviceArea{m_flush.device, m_flush.start, m_length}};
 }
 

@@ -31,7 +31,9 @@ Status FlakeyTarget::parseFeatures(TargetArgs& args, Features* f)
     static const TargetArgs::Range valueRange{0, 255, "Invalid corrupt value to write into bio byte (0-255)"};
     static const TargetArgs::Range flagsRange{0, UINT32_MAX, "Invalid corrupt bio flags mask"};
     static const TargetArgs::Range randomRange{0, ProbabilityBase, "Invalid random corrupt argument"};
-    auto fail = [](const QString& text) { return Status(ErrorCode::InvalidArgument, text); };
+    auto fail = [](const QString& text) {
+        return Status(ErrorCode::InvalidArgument, text);
+    };
 
     if (args.remaining() == 0)
         return Status::ok();
@@ -63,8 +65,11 @@ Status FlakeyTarget::parseFeatures(TargetArgs& args, Features* f)
                 return fail(QStringLiteral("Feature error_writes conflicts with feature drop_writes"));
             f->errorWrites = true;
         } else if (word == u"corrupt_bio_byte") {
-            if (left == 0)
-                return fail(QStringLiteral("Feature corrupt_bio_byte requires parameters"));
+            if (f->corruptByte)
+                return fail(QStringLiteral("Feature corrupt_bio_byte duplicated"));
+            // All four parameters must lie inside the feature group, or the count below wraps.
+            if (left < 4)
+                return fail(QStringLiteral("Feature corrupt_bio_byte requires 4 parameters"));
             auto byte = args.read(byteRange, &error);
             if (!byte)
                 return fail(error);
@@ -89,30 +94,45 @@ Status FlakeyTarget::parseFeatures(TargetArgs& args, Features* f)
             f->corruptFlags = *flags;
             --left;
         } else if (word == u"random_read_corrupt" || word == u"random_write_corrupt") {
+            uint32_t& probability =
+                word == u"random_read_corrupt" ? f->randomReadCorrupt : f->randomWriteCorrupt;
+            if (probability)
+                return fail(QStringLiteral("Feature %1 duplicated").arg(word));
             if (left == 0)
                 return fail(QStringLiteral("Feature %1 requires a parameter").arg(word));
-            auto probability = args.read(randomRange, &error);
-            if (!probability)
+            auto value = args.read(randomRange, &error);
+            if (!value)
                 return fail(error);
-            (word == u"random_read_corrupt" ? f->randomReadCorrupt : f->randomWriteCorrupt) = *probability;
+            probability = *value;
             --left;
         } else {
             return fail(QStringLiteral("Unrecognised flakey feature requested"));
         }
     }
-    const bool corruptsWrites = (f->corruptByte && f->corruptDirection == Direction::Write) || f->randomWriteCorrupt;
+    const bool corruptsWrites =
+        (f->corruptByte && f->corruptDirection == Direction::Write) || f->randomWriteCorrupt;
     if (f->dropWrites && corruptsWrites)
-        return fail(QStringLiteral("drop_writes is incompatible with random_write_corrupt or corrupt_bio_byte with "
-                                   "the WRITE flag set"));
+        return fail(
+            QStringLiteral("drop_writes is incompatible with random_write_corrupt or corrupt_bio_byte with "
+                           "the WRITE flag set"));
     if (f->errorWrites && corruptsWrites)
-        return fail(QStringLiteral("error_writes is incompatible with random_write_corrupt or corrupt_bio_byte with "
-                                   "the WRITE flag set"));
+        return fail(
+            QStringLiteral("error_writes is incompatible with random_write_corrupt or corrupt_bio_byte with "
+                           "the WRITE flag set"));
+    const bool corruptsReads =
+        (f->corruptByte && f->corruptDirection == Direction::Read) || f->randomReadCorrupt;
+    if (f->errorReads && corruptsReads)
+        return fail(QStringLiteral(
+            "error_reads is incompatible with random_read_corrupt or corrupt_bio_byte with the READ "
+            "flag set"));
     return Status::ok();
 }
 
 Result<std::unique_ptr<Target>> FlakeyTarget::create(const TargetContext& context, const QStringList& words)
 {
-    auto fail = [](const char* text) { return Status(ErrorCode::InvalidArgument, QLatin1String(text)); };
+    auto fail = [](const char* text) {
+        return Status(ErrorCode::InvalidArgument, QLatin1String(text));
+    };
     if (words.size() < 4)
         return fail("Invalid argument count");
     std::unique_ptr<FlakeyTarget> target(new FlakeyTarget);
@@ -155,8 +175,8 @@ Result<std::unique_ptr<Target>> FlakeyTarget::create(const TargetContext& contex
 
 bool FlakeyTarget::isDown() const
 {
-    const auto elapsed =
-        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(m_now() - m_startTime).count());
+    const auto elapsed = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(m_now() - m_startTime).count());
     return elapsed % (uint64_t{m_upSeconds} + m_downSeconds) >= m_upSeconds;
 }
 
@@ -197,12 +217,14 @@ void FlakeyTarget::map(Bio* bio)
         } else if (bio->op == BioOp::Write) {
             const bool fixed = m_features.corruptByte && m_features.corruptDirection == Direction::Write &&
                                flagsMatch(bio) && m_features.corruptByte <= bio->size;
-            const bool random = m_features.randomWriteCorrupt && bio->size && chance(m_features.randomWriteCorrupt);
+            const bool random =
+                m_features.randomWriteCorrupt && bio->size && chance(m_features.randomWriteCorrupt);
             if (fixed || random) {
                 auto* bounce = new WriteBounce{bio->data, std::make_unique<std::byte[]>(bio->size)};
                 std::memcpy(bounce->copy.get(), bio->data, bio->size);
                 if (fixed)
-                    bounce->copy[m_features.corruptByte - 1] = static_cast<std::byte>(m_features.corruptValue);
+                    bounce->copy[m_features.corruptByte - 1] =
+                        static_cast<std::byte>(m_features.corruptValue);
                 if (random)
                     corruptRandomByte(bounce->copy.get(), bio->size);
                 bio->data = bounce->copy.get();
@@ -249,7 +271,7 @@ QString FlakeyTarget::status(StatusType type, bool) const
     if (f.corruptByte) {
         text += QStringLiteral(" corrupt_bio_byte %1 %2 %3 %4")
                     .arg(f.corruptByte)
-                    .arg(f.corruptDirection == Direction::Write ? u'w' : u'r')
+                    .arg(QChar(f.corruptDirection == Direction::Write ? u'w' : u'r'))
                     .arg(f.corruptValue)
                     .arg(f.corruptFlags);
     }

@@ -17,8 +17,7 @@ public:
 private:
     LinearTarget(DeviceRef device, uint64_t start, uint64_t length)
         : m_device(std::move(device)), m_start(start), m_length(length)
-    {
-    }
+    {}
 
     const DeviceRef m_device;
     const uint64_t m_start;

@@ -1,0 +1,80 @@
+// The main window under the offscreen platform: the device tree mirrors the registry's stacks
+// (devices above the images they use) and selecting a device shows its table and status.
+#include "MainWindow.h"
+#include "TestImages.h"
+#include "dm/DemoStack.h"
+#include "dm/DeviceRegistry.h"
+
+#include <QPlainTextEdit>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeWidget>
+
+using namespace cryptstack;
+using namespace cryptstack::test;
+
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void treeShowsStackDownToImages();
+    void selectingDeviceShowsTable();
+    void openStackFileLoadsDemo();
+};
+
+void TestMainWindow::treeShowsStackDownToImages()
+{
+    QTemporaryDir dir;
+    createImage(dir.path(), QStringLiteral("disk.img"), 1 << 20, 1);
+    DeviceRegistry registry;
+    DeviceCreateOptions options;
+    options.baseDirectory = dir.path();
+    QVERIFY(registry.create(QStringLiteral("base"), {QStringLiteral("0 2048 linear disk.img 0")}, options));
+    QVERIFY(registry.create(QStringLiteral("top"),
+                            {QStringLiteral("0 1024 linear base 0"), QStringLiteral("1024 8 zero")}));
+    MainWindow window(registry);
+    auto* tree = window.findChild<QTreeWidget*>(QStringLiteral("deviceTree"));
+    QVERIFY(tree);
+    QCOMPARE(tree->topLevelItemCount(), 1);
+    QTreeWidgetItem* top = tree->topLevelItem(0);
+    QCOMPARE(top->text(0), QStringLiteral("top"));
+    QCOMPARE(top->text(1), QStringLiteral("linear, zero"));
+    QCOMPARE(top->childCount(), 1);
+    QTreeWidgetItem* base = top->child(0);
+    QCOMPARE(base->text(0), QStringLiteral("base"));
+    QCOMPARE(base->childCount(), 1);
+    QCOMPARE(base->child(0)->text(0), QStringLiteral("disk.img"));
+    QCOMPARE(base->child(0)->childCount(), 0);
+}
+
+void TestMainWindow::selectingDeviceShowsTable()
+{
+    DeviceRegistry registry;
+    QVERIFY(registry.create(QStringLiteral("z"), {QStringLiteral("0 16 zero")}));
+    MainWindow window(registry);
+    auto* tree = window.findChild<QTreeWidget*>(QStringLiteral("deviceTree"));
+    auto* details = window.findChild<QPlainTextEdit*>(QStringLiteral("deviceDetails"));
+    QVERIFY(tree && details);
+    tree->setCurrentItem(tree->topLevelItem(0));
+    QVERIFY2(details->toPlainText().contains(QStringLiteral("0 16 zero")),
+             qPrintable(details->toPlainText()));
+}
+
+void TestMainWindow::openStackFileLoadsDemo()
+{
+    QTemporaryDir dir;
+    auto concise = ensureDemoStack(dir.path());
+    QVERIFY2(concise, qPrintable(concise.message()));
+    DeviceRegistry registry;
+    MainWindow window(registry);
+    QVERIFY(window.openStackFile(*concise));
+    QCOMPARE(registry.names(), (QStringList{QStringLiteral("demo-base"), QStringLiteral("demo-slow"),
+                                            QStringLiteral("demo-top")}));
+    auto* tree = window.findChild<QTreeWidget*>(QStringLiteral("deviceTree"));
+    QCOMPARE(tree->topLevelItemCount(), 1);
+    QCOMPARE(tree->topLevelItem(0)->text(0), QStringLiteral("demo-top"));
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "TestMainWindow.moc"
