@@ -2,6 +2,7 @@
 
 #include "DeviceIo.h"
 #include "DmReport.h"
+#include "StatsReport.h"
 #include "core/Parse.h"
 #include "dm/TableLine.h"
 
@@ -58,6 +59,9 @@ QString Shell::help()
         "  table [--showkeys] [NAME] | status [NAME] | info [NAME] | deps [NAME] | ls [--tree]\n"
         "  read NAME OFFSET LENGTH FILE|-            copy device bytes to a file or stdout\n"
         "  write NAME OFFSET FILE|-                  copy a file or stdin onto the device\n"
+        "  set NAME async on|off | set NAME pool PAGES  engine settings of a crypt device\n"
+        "  keyctl add logon|user DESCRIPTION HEX | keyctl unlink DESCRIPTION\n"
+        "  stats NAME [--json]                       live metrics of a crypt device's queues\n"
         "  sleep SECONDS | echo TEXT | help | quit\n");
 }
 
@@ -110,6 +114,24 @@ Status Shell::execute(const QString& line)
         return report(QStringList{verb} + words);
     if (verb == u"read")
         return readCommand(words);
+    if (verb == u"set") {
+        if (words.size() != 3)
+            return usage(QStringLiteral("set NAME async on|off | set NAME pool PAGES"));
+        return registry.setEngineOption(words.at(0), words.at(1), words.at(2));
+    }
+    if (verb == u"keyctl")
+        return keyctl(words);
+    if (verb == u"stats") {
+        QStringList rest = words;
+        const bool json = takeFlag(rest, {u"--json"});
+        if (rest.size() != 1)
+            return usage(QStringLiteral("stats NAME [--json]"));
+        auto text = statsReport(registry, rest.first(), json);
+        if (!text)
+            return text.status();
+        m_context.console().print(*text);
+        return Status::ok();
+    }
     if (verb == u"write")
         return writeCommand(words);
     if (verb == u"sleep") {
@@ -133,6 +155,25 @@ Status Shell::execute(const QString& line)
         return Status::ok();
     }
     return Status(ErrorCode::InvalidArgument, QStringLiteral("unknown command \"%1\" (try help)").arg(verb));
+}
+
+Status Shell::keyctl(const QStringList& words)
+{
+    KeyRing& keyring = m_context.registry().keyRing();
+    if (words.size() == 4 && words.at(0) == u"add") {
+        const auto type = KeyRing::typeFromName(words.at(1));
+        if (!type)
+            return Status(ErrorCode::InvalidArgument,
+                          QStringLiteral("keyctl: key type \"%1\" is not logon or user").arg(words.at(1)));
+        const QString& hex = words.at(3);
+        auto payload = SecureBuffer::fromHex(hex, static_cast<size_t>(hex.size() / 2));
+        if (!payload || hex.size() % 2 || hex.isEmpty())
+            return Status(ErrorCode::InvalidArgument, QStringLiteral("keyctl: the key payload must be hex digits"));
+        return keyring.add(*type, words.at(2), std::move(*payload));
+    }
+    if (words.size() == 2 && words.at(0) == u"unlink")
+        return keyring.unlink(words.at(1));
+    return usage(QStringLiteral("keyctl add logon|user DESCRIPTION HEX | keyctl unlink DESCRIPTION"));
 }
 
 Result<QStringList> Shell::tableLines(const QStringList& words, const QString& command) const

@@ -28,6 +28,7 @@ private:
     Status writeCommand(const QStringList& words);
     Status report(const QStringList& words);
     Status message(const QStringList& words);
+    Status keyctl(const QStringList& words);
     Result<QStringList> tableLines(const QStringList& words, const QString& command) const;
 
     CliContext& m_context;

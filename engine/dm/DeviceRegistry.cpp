@@ -87,6 +87,7 @@ Result<std::shared_ptr<Table>> DeviceRegistry::buildTable(const QString& name, c
     context.mappedName = name;
     context.readOnly = readOnly;
     context.now = m_now;
+    context.keyring = &m_keyRing;
     context.lookupDevice = [this, readOnly, baseDirectory](const QString& word) {
         return lookupDevice(word, readOnly, baseDirectory);
     };
@@ -230,6 +231,29 @@ Result<QString> DeviceRegistry::message(const QString& name, uint64_t sector, co
     if (!reply)
         return reply.status().prefixed(QStringLiteral("device %1: ").arg(quoted(name)));
     return reply;
+}
+
+Status DeviceRegistry::setEngineOption(const QString& name, const QString& option, const QString& value)
+{
+    std::shared_ptr<MappedDevice> device;
+    {
+        std::lock_guard lock(m_mutex);
+        auto found = get(name);
+        if (!found)
+            return found.status();
+        device = found.value();
+    }
+    Status result(ErrorCode::NotSupported,
+                  QStringLiteral("device %1 has no target with a setting \"%2\"").arg(quoted(name), option));
+    for (const Segment& segment : device->activeTable()->segments()) {
+        Status status = segment.target->setEngineOption(option, value);
+        if (status.code() == ErrorCode::NotSupported)
+            continue;
+        if (!status)
+            return status.prefixed(QStringLiteral("device %1: ").arg(quoted(name)));
+        result = Status::ok();
+    }
+    return result;
 }
 
 std::shared_ptr<MappedDevice> DeviceRegistry::find(const QString& name) const

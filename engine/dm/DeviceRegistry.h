@@ -5,6 +5,7 @@
 
 #include "MappedDevice.h"
 #include "TargetTypeRegistry.h"
+#include "crypt/KeyRing.h"
 
 #include <QHash>
 #include <QMap>
@@ -59,6 +60,11 @@ public:
     QString suspendedInStack(const QString& name) const;
 
     const TargetTypeRegistry& targetTypes() const { return m_types; }
+    // The keyring that ":<size>:<type>:<description>" table keys are looked up in.
+    KeyRing& keyRing() { return m_keyRing; }
+    // Applies an engine setting (e.g. "async" "on") to every segment of the device's live table
+    // whose target has it; fails if none has.
+    Status setEngineOption(const QString& name, const QString& option, const QString& value);
     // Time source for time-based targets (flakey); tests may replace it before creating devices.
     void setClock(std::function<std::chrono::steady_clock::time_point()> now);
 
@@ -70,6 +76,7 @@ private:
     QStringList holdersLocked(const QString& name) const;
 
     TargetTypeRegistry m_types;
+    KeyRing m_keyRing;
     std::function<std::chrono::steady_clock::time_point()> m_now;
     mutable std::recursive_mutex m_mutex;
     QMap<QString, std::shared_ptr<MappedDevice>> m_devices;

@@ -9,4 +9,9 @@ Result<QString> Target::message(const QStringList&)
     return Status(ErrorCode::InvalidArgument, QStringLiteral("Target type does not support messages"));
 }
 
+Status Target::setEngineOption(const QString& option, const QString&)
+{
+    return Status(ErrorCode::NotSupported, QStringLiteral("target has no setting \"%1\"").arg(option));
+}
+
 } // namespace cryptstack

@@ -16,6 +16,8 @@
 
 namespace cryptstack {
 
+class KeyRing;
+
 enum class StatusType { Info, Table };
 
 // A lower device as a table names it: the word exactly as given (printed back by status) and the
@@ -47,6 +49,7 @@ struct TargetContext
     std::function<std::chrono::steady_clock::time_point()> now = [] {
         return std::chrono::steady_clock::now();
     };
+    KeyRing* keyring = nullptr; // resolves ":<size>:<type>:<description>" keys
 };
 
 class Target
@@ -68,6 +71,10 @@ public:
 
     // dmsetup message; the result text (possibly empty) is printed by the caller.
     virtual Result<QString> message(const QStringList& words);
+
+    // An engine setting of this target, not part of its table (e.g. the crypt target's async
+    // cipher mode). NotSupported when the target has no such setting.
+    virtual Status setEngineOption(const QString& option, const QString& value);
 
     virtual void presuspend() {}
     virtual void postsuspend() {}

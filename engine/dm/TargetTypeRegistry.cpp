@@ -1,5 +1,6 @@
 #include "TargetTypeRegistry.h"
 
+#include "crypt/CryptTarget.h"
 #include "targets/DelayTarget.h"
 #include "targets/ErrorTarget.h"
 #include "targets/FlakeyTarget.h"
@@ -12,6 +13,7 @@ TargetTypeRegistry TargetTypeRegistry::withBuiltinTargets()
 {
     TargetTypeRegistry registry;
     registry.add(QStringLiteral("linear"), &LinearTarget::create);
+    registry.add(QStringLiteral("crypt"), &CryptTarget::create);
     registry.add(QStringLiteral("error"), &ErrorTarget::create);
     registry.add(QStringLiteral("zero"), &ZeroTarget::create);
     registry.add(QStringLiteral("delay"), &DelayTarget::create);

@@ -10,7 +10,7 @@ namespace cryptstack {
 class TargetTypeRegistry
 {
 public:
-    // linear, error, zero, delay, flakey.
+    // linear, crypt, error, zero, delay, flakey.
     static TargetTypeRegistry withBuiltinTargets();
 
     void add(const QString& name, TargetConstructor constructor);

@@ -1,0 +1,98 @@
+#include "StatsReport.h"
+
+#include "crypt/CryptTarget.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace cryptstack::cli {
+
+namespace {
+
+QJsonObject stageJson(const StageSnapshot& stage)
+{
+    return {{QStringLiteral("depth"), static_cast<qint64>(stage.depth)},
+            {QStringLiteral("peak_depth"), static_cast<qint64>(stage.peakDepth)},
+            {QStringLiteral("items"), static_cast<qint64>(stage.items)},
+            {QStringLiteral("bytes"), static_cast<qint64>(stage.bytes)},
+            {QStringLiteral("busy_ns"), static_cast<qint64>(stage.busyNs)}};
+}
+
+QJsonObject metricsJson(const CryptMetrics& m)
+{
+    return {{QStringLiteral("io_queue"), stageJson(m.ioQueue)},
+            {QStringLiteral("crypt_queue"), stageJson(m.cryptQueue)},
+            {QStringLiteral("write_tree"), stageJson(m.writeTree)},
+            {QStringLiteral("async_queue"), stageJson(m.asyncQueue)},
+            {QStringLiteral("pool_pages_in_use"), static_cast<qint64>(m.poolPagesInUse)},
+            {QStringLiteral("pool_page_limit"), static_cast<qint64>(m.poolPageLimit)},
+            {QStringLiteral("bios_in_flight"), static_cast<qint64>(m.biosInFlight)},
+            {QStringLiteral("errors"), static_cast<qint64>(m.errors)},
+            {QStringLiteral("async_backlogged"), static_cast<qint64>(m.asyncBacklogged)},
+            {QStringLiteral("async"), m.asyncMode}};
+}
+
+QString metricsText(const CryptMetrics& m)
+{
+    QString text = QStringLiteral("  %1 %2 %3 %4 %5 %6\n")
+                       .arg(QStringLiteral("stage"), -18)
+                       .arg(QStringLiteral("depth"), 6)
+                       .arg(QStringLiteral("peak"), 6)
+                       .arg(QStringLiteral("items"), 10)
+                       .arg(QStringLiteral("MiB"), 10)
+                       .arg(QStringLiteral("busy ms"), 10);
+    auto row = [&text](const char* name, const StageSnapshot& s) {
+        text += QStringLiteral("  %1 %2 %3 %4 %5 %6\n")
+                    .arg(QLatin1String(name), -18)
+                    .arg(s.depth, 6)
+                    .arg(s.peakDepth, 6)
+                    .arg(s.items, 10)
+                    .arg(static_cast<double>(s.bytes) / (1 << 20), 10, 'f', 1)
+                    .arg(static_cast<double>(s.busyNs) / 1e6, 10, 'f', 1);
+    };
+    row("kcryptd_io", m.ioQueue);
+    row("kcryptd", m.cryptQueue);
+    row("dmcrypt_write", m.writeTree);
+    row("cryptd (async)", m.asyncQueue);
+    text += QStringLiteral("  pool pages %1/%2, bios in flight %3, errors %4, async %5 (backlogged %6)\n")
+                .arg(m.poolPagesInUse)
+                .arg(m.poolPageLimit)
+                .arg(m.biosInFlight)
+                .arg(m.errors)
+                .arg(m.asyncMode ? QStringLiteral("on") : QStringLiteral("off"))
+                .arg(m.asyncBacklogged);
+    return text;
+}
+
+} // namespace
+
+Result<QString> statsReport(const DeviceRegistry& registry, const QString& name, bool json)
+{
+    auto device = registry.get(name);
+    if (!device)
+        return device.status();
+    QJsonArray segments;
+    QString text;
+    for (const Segment& segment : (*device)->activeTable()->segments()) {
+        const auto* crypt = dynamic_cast<const CryptTarget*>(segment.target.get());
+        if (!crypt)
+            continue;
+        const CryptMetrics metrics = crypt->metrics();
+        QJsonObject object = metricsJson(metrics);
+        object.insert(QStringLiteral("start"), static_cast<qint64>(segment.begin));
+        object.insert(QStringLiteral("length"), static_cast<qint64>(segment.length));
+        segments.append(object);
+        text += QStringLiteral("%1: segment %2+%3 crypt\n").arg(name).arg(segment.begin).arg(segment.length) +
+                metricsText(metrics);
+    }
+    if (segments.isEmpty())
+        return Status(ErrorCode::InvalidArgument, QStringLiteral("device \"%1\" has no crypt target").arg(name));
+    if (json)
+        return QString::fromUtf8(QJsonDocument(QJsonObject{{QStringLiteral("device"), name},
+                                                           {QStringLiteral("segments"), segments}})
+                                     .toJson(QJsonDocument::Indented));
+    return text;
+}
+
+} // namespace cryptstack::cli

@@ -1,0 +1,39 @@
+// The bounded bounce-buffer pool of the write path (the kernel's page mempool with its per-client
+// page limit). Writes take their pages on the crypt queue, where waiting is allowed; a blocking
+// taker holds the allocation lock while it collects pages one by one, so two writers can never
+// each hold half of the pool and wait for each other (the kernel's bio_alloc_lock).
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+namespace cryptstack {
+
+class PagePool
+{
+public:
+    static constexpr size_t PageSize = 4096;
+    explicit PagePool(uint64_t pageLimit) : m_limit(pageLimit) {}
+
+    // A buffer of whole pages for `bytes`, accounted against the limit. Returns null when it
+    // would exceed the limit and mayWait is false.
+    std::unique_ptr<std::byte[]> take(size_t bytes, bool mayWait);
+    void give(std::unique_ptr<std::byte[]> buffer, size_t bytes);
+
+    uint64_t inUse() const;
+    uint64_t limit() const;
+    void setLimit(uint64_t pages);
+    static uint64_t pagesFor(size_t bytes) { return (bytes + PageSize - 1) / PageSize; }
+
+private:
+    mutable std::mutex m_mutex;
+    std::condition_variable m_released;
+    std::mutex m_allocationLock;
+    uint64_t m_inUse = 0;
+    uint64_t m_limit;
+};
+
+} // namespace cryptstack
