@@ -5,7 +5,9 @@
 #include "StatsReport.h"
 #include "core/Parse.h"
 #include "dm/TableLine.h"
+#include "workload/WorkloadRunner.h"
 
+#include <QJsonDocument>
 #include <QThread>
 
 namespace cryptstack::cli {
@@ -62,6 +64,9 @@ QString Shell::help()
         "  set NAME async on|off | set NAME pool PAGES  engine settings of a crypt device\n"
         "  keyctl add logon|user DESCRIPTION HEX | keyctl unlink DESCRIPTION\n"
         "  stats NAME [--json]                       live metrics of a crypt device's queues\n"
+        "  workload NAME [--json] [--rw read|write|randread|randwrite|rw|randrw] [--bs B] [--iodepth N]\n"
+        "      [--numjobs N] [--offset B] [--size B] [--io_size B] [--runtime T] [--rate-iops N]\n"
+        "      [--rwmixread P] [--verify]            run an fio-like I/O load and print its results\n"
         "  sleep SECONDS | echo TEXT | help | quit\n");
 }
 
@@ -134,6 +139,8 @@ Status Shell::execute(const QString& line)
     }
     if (verb == u"write")
         return writeCommand(words);
+    if (verb == u"workload")
+        return workload(words);
     if (verb == u"sleep") {
         bool ok = false;
         const double seconds = words.value(0).toDouble(&ok);
@@ -306,6 +313,33 @@ Status Shell::writeCommand(const QStringList& words)
     if (!in)
         return in.status();
     return writeDevice(**device, *offset, **in, ShellByteRange);
+}
+
+// Runs synchronously: the shell is single-threaded, and the result is the command's output.
+Status Shell::workload(QStringList words)
+{
+    const bool json = takeFlag(words, {u"--json"});
+    if (words.isEmpty() || words.first().startsWith(QStringLiteral("--")))
+        return usage(QStringLiteral("workload NAME [--json] [--rw MODE] [fio-style options] (see help)"));
+    const QString name = words.takeFirst();
+    auto device = m_context.registry().get(name);
+    if (!device)
+        return device.status();
+    auto spec = WorkloadSpec::parse(words);
+    if (!spec)
+        return spec.status().prefixed(QStringLiteral("workload: "));
+    if (Status status = checkNotSuspended(m_context.registry(), name); !status)
+        return status;
+    WorkloadRunner runner;
+    auto result = runner.run(**device, *spec);
+    if (!result)
+        return result.status().prefixed(QStringLiteral("workload: "));
+    // The results are printed even when the run failed: they show how far it got.
+    if (json)
+        m_context.console().print(QString::fromUtf8(QJsonDocument(result->toJson()).toJson(QJsonDocument::Indented)));
+    else
+        m_context.console().print(result->toText());
+    return result->status.prefixed(QStringLiteral("workload: "));
 }
 
 } // namespace cryptstack::cli

@@ -29,6 +29,7 @@ private:
     Status report(const QStringList& words);
     Status message(const QStringList& words);
     Status keyctl(const QStringList& words);
+    Status workload(QStringList words);
     Result<QStringList> tableLines(const QStringList& words, const QString& command) const;
 
     CliContext& m_context;

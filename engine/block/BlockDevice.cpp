@@ -1,7 +1,13 @@
 #include "BlockDevice.h"
 
+#include <QThread>
+
+#include <algorithm>
 #include <condition_variable>
+#include <tuple>
 #include <cstring>
+#include <deque>
+#include <map>
 #include <mutex>
 #include <vector>
 
@@ -10,6 +16,19 @@ namespace cryptstack {
 namespace {
 
 thread_local bool t_inCompletionContext = false;
+
+// The kernel's current->bio_list: bios submitted while this thread is inside a device's
+// startRequest, started one after another once it returns.
+struct BioList
+{
+    std::mutex mutex; // taken only while tracing, so the watchdog can read a live list
+    std::deque<std::pair<BlockDevice*, Bio*>> bios;
+};
+thread_local BioList* t_bioList = nullptr;
+
+std::atomic<bool> g_tracing{false};
+std::mutex g_listsMutex;
+std::map<BioList*, QString> g_lists; // live lists of threads, while tracing
 
 struct Waiter
 {
@@ -30,6 +49,76 @@ void wakeWaiter(Bio* bio)
 } // namespace
 
 BlockDevice::~BlockDevice() = default;
+
+void BlockDevice::submit(Bio* bio)
+{
+    const bool tracing = g_tracing.load(std::memory_order_relaxed);
+    if (t_bioList) {
+        if (tracing) {
+            std::lock_guard lock(t_bioList->mutex);
+            t_bioList->bios.emplace_back(this, bio);
+        } else {
+            t_bioList->bios.emplace_back(this, bio);
+        }
+        return;
+    }
+    BioList list;
+    t_bioList = &list;
+    if (tracing) {
+        std::lock_guard lock(g_listsMutex);
+        g_lists.emplace(&list, QThread::currentThread()->objectName());
+    }
+    // As the kernel's __submit_bio_noacct: after each request, the bios it queued for lower
+    // devices go first, then those for the same device, then what was pending before.
+    BlockDevice* device = this;
+    std::deque<std::pair<BlockDevice*, Bio*>> older;
+    for (;;) {
+        device->startRequest(bio);
+        std::unique_lock lock(list.mutex, std::defer_lock);
+        if (tracing)
+            lock.lock();
+        std::stable_partition(list.bios.begin(), list.bios.end(),
+                              [device](const auto& queued) { return queued.first != device; });
+        list.bios.insert(list.bios.end(), older.begin(), older.end());
+        if (list.bios.empty())
+            break;
+        std::tie(device, bio) = list.bios.front();
+        list.bios.pop_front();
+        older.swap(list.bios);
+        list.bios.clear();
+    }
+    if (tracing) {
+        std::lock_guard lock(g_listsMutex);
+        g_lists.erase(&list);
+    }
+    t_bioList = nullptr;
+}
+
+void BlockDevice::setBioListTracing(bool on)
+{
+    g_tracing.store(on, std::memory_order_relaxed);
+}
+
+QStringList BlockDevice::bioListReport()
+{
+    QStringList report;
+    std::lock_guard lock(g_listsMutex);
+    for (auto& [list, thread] : g_lists) {
+        std::lock_guard listLock(list->mutex);
+        if (list->bios.empty())
+            continue;
+        QStringList bios;
+        for (const auto& [device, bio] : list->bios)
+            bios += QStringLiteral("%1 %2 sector %3+%4").arg(QLatin1String(bioOpName(bio->op)), device->displayName())
+                        .arg(bio->sector)
+                        .arg(bio->sectors());
+        report += QStringLiteral("thread %1 has %2 bio(s) queued on its bio list, not yet started: %3")
+                      .arg(thread.isEmpty() ? QStringLiteral("(unnamed)") : thread)
+                      .arg(list->bios.size())
+                      .arg(bios.join(QStringLiteral(", ")));
+    }
+    return report;
+}
 
 Status BlockDevice::submitAndWait(Bio& bio)
 {

@@ -7,6 +7,7 @@
 #include "core/Result.h"
 
 #include <QString>
+#include <QStringList>
 
 #include <cstdint>
 
@@ -24,8 +25,10 @@ public:
     virtual bool isReadOnly() const { return false; }
 
     // Starts the request; bio->endIo runs exactly once, on whatever thread completes it (possibly
-    // this one, before submit returns). Must never block waiting for another request to complete.
-    virtual void submit(Bio* bio) = 0;
+    // this one, before submit returns). Like the kernel's submit_bio, a bio submitted while a
+    // device handles another request on this thread (a mapped device's map call) is only queued
+    // on the thread's list (current->bio_list) and started after that call returns.
+    void submit(Bio* bio);
 
     uint64_t sizeBytes() const { return sectors() << SectorShift; }
 
@@ -40,6 +43,15 @@ public:
 
     // Submits one bio and waits for it; the returned status names the failing sector on error.
     Status submitAndWait(Bio& bio);
+
+    // What waits on each thread's bio list right now ("thread: device sector+count op, …"), for
+    // the watchdog's report. Only recorded while tracing is on (it costs a lock per submit).
+    static void setBioListTracing(bool on);
+    static QStringList bioListReport();
+
+protected:
+    // The device's own handling of one request (the kernel's ->submit_bio). Must not block.
+    virtual void startRequest(Bio* bio) = 0;
 };
 
 // Marks the current thread as a completion context (the engine's "interrupt context") while the

@@ -87,7 +87,7 @@ FileDevice::~FileDevice()
     ::close(m_fd);
 }
 
-void FileDevice::submit(Bio* bio)
+void FileDevice::startRequest(Bio* bio)
 {
     m_queue.push(bio);
 }

@@ -25,9 +25,11 @@ public:
     QString displayName() const override { return m_path; }
     uint64_t sectors() const override { return m_sectors; }
     bool isReadOnly() const override { return m_access == Access::ReadOnly; }
-    void submit(Bio* bio) override;
 
     const QString& path() const { return m_path; }
+
+protected:
+    void startRequest(Bio* bio) override;
 
 private:
     FileDevice(QString path, int fd, uint64_t sectors, Access access, int completionThreads);

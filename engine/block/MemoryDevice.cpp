@@ -29,7 +29,7 @@ MemoryDevice::~MemoryDevice()
     m_thread.reset();
 }
 
-void MemoryDevice::submit(Bio* bio)
+void MemoryDevice::startRequest(Bio* bio)
 {
     if (m_thread)
         m_queue.push(bio);

@@ -22,11 +22,13 @@ public:
 
     QString displayName() const override { return m_name; }
     uint64_t sectors() const override { return m_sectors; }
-    void submit(Bio* bio) override;
 
     // Direct access for test set-up and checks, bypassing the request path.
     std::vector<std::byte> snapshot(uint64_t offset, uint64_t bytes) const;
     void fill(uint64_t offset, const void* data, uint64_t bytes);
+
+protected:
+    void startRequest(Bio* bio) override;
 
 private:
     void serve(Bio* bio);

@@ -1,5 +1,5 @@
 // Our own CBC over a keyed block cipher, for cipher_null (whose 1-byte "blocks" no library
-// has); every real cipher uses the library's CBC.
+// has) and our own Twofish-192; every other cipher uses the library's CBC.
 #pragma once
 
 #include "crypt/CipherBackend.h"

@@ -1,7 +1,8 @@
 // The cipher backend: keyed block ciphers and mode(cipher) sector ciphers, built from OpenSSL EVP
 // where it has the combination, from libgcrypt where OpenSSL lacks it (serpent, twofish, xts of
 // camellia/sm4 …), and from the project's own mode code (lrw, pcbc, and xts/ctr where neither
-// library has them) over a raw block cipher. No library header appears here.
+// library has them) over a raw block cipher, or over our own Twofish for the 192-bit keys no library
+// takes. No library header appears here.
 //
 // Every object is used by one thread at a time; a worker thread gets its own copy with clone(),
 // which keeps the key schedule and only the IV changes per sector.

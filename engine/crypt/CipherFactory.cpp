@@ -1,5 +1,6 @@
-// CipherFactory: maps the kernel's mode(cipher) names to OpenSSL EVP, libgcrypt or our own modes,
-// and refuses exactly what the kernel refuses (key sizes, xts/lrw over 64-bit blocks).
+// CipherFactory: maps the kernel's mode(cipher) names to OpenSSL EVP, libgcrypt or our own modes (and
+// our own Twofish for 192-bit keys), and refuses exactly what the kernel refuses (key sizes, xts/lrw
+// over 64-bit blocks).
 #include "crypt/CipherBackend.h"
 
 #include "crypt/CbcMode.h"
@@ -12,6 +13,7 @@
 #include "crypt/OpenSslLibrary.h"
 #include "crypt/OpenSslSectorCipher.h"
 #include "crypt/PcbcMode.h"
+#include "crypt/TwofishBlockCipher.h"
 #include "crypt/XtsMode.h"
 
 #include <gcrypt.h>
@@ -238,10 +240,18 @@ Result<std::unique_ptr<SectorCipher>> libraryCipher(const CipherInfo& info, Mode
     return std::unique_ptr<SectorCipher>(std::move(cipher).value());
 }
 
+// Our own Twofish for the 192-bit keys libgcrypt lacks; libgcrypt's (faster) for 128 and 256 bits.
+bool usesOwnTwofish(const CipherInfo& info, size_t perCipherKey)
+{
+    return QLatin1String(info.name) == QLatin1String("twofish") && perCipherKey == 24;
+}
+
 Result<std::unique_ptr<BlockCipher>> makeBlockCipher(const CipherInfo& info, std::span<const uint8_t> key)
 {
     if (info.blockSize == 1)
         return std::unique_ptr<BlockCipher>(std::make_unique<NullBlockCipher>());
+    if (usesOwnTwofish(info, key.size()))
+        return std::unique_ptr<BlockCipher>(std::make_unique<TwofishBlockCipher>(key));
     auto ecb = libraryCipher(info, Mode::Ecb, key);
     if (!ecb)
         return ecb.status();
@@ -311,7 +321,16 @@ Result<std::unique_ptr<SectorCipher>> createSectorCipher(const QString& cipher, 
     if (*library)
         return std::move(library).value();
 
-    // Neither library has this combination: our own ctr or xts over the library's block cipher.
+    // Neither library has this combination: our own mode over the library's block cipher, or over our
+    // own Twofish for 192-bit keys.
+    if (*m == Mode::Ecb || *m == Mode::Cbc) {
+        auto block = makeBlockCipher(*info, key);
+        if (!block)
+            return block.status().prefixed(what + QStringLiteral(": "));
+        if (*m == Mode::Cbc)
+            return std::unique_ptr<SectorCipher>(std::make_unique<CbcMode>(std::move(block).value()));
+        return std::unique_ptr<SectorCipher>(std::make_unique<EcbMode>(std::move(block).value()));
+    }
     if (*m == Mode::Ctr) {
         auto block = makeBlockCipher(*info, key);
         if (!block)

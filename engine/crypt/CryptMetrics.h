@@ -28,6 +28,7 @@ struct CryptMetrics
     uint64_t errors = 0;
     uint64_t asyncBacklogged = 0; // requests that met a full driver queue (-EBUSY)
     bool asyncMode = false;
+    bool teachingMode = false;
 };
 
 // The lock-free counters behind one StageSnapshot.

@@ -44,6 +44,27 @@ struct CryptPipeline::Io
     Bio lower;                           // the clone submitted to the lower device
 };
 
+// The rest of a bio beyond the piece one map call takes.
+struct CryptPipeline::Remainder : Bio
+{
+    Group* group = nullptr;
+};
+
+// What the thread's bio list re-enters for a remainder: the pipeline's own map.
+class CryptPipeline::Entry final : public BlockDevice
+{
+public:
+    explicit Entry(CryptPipeline* pipeline) : m_pipeline(pipeline) {}
+    QString displayName() const override { return m_pipeline->m_config.deviceName; }
+    uint64_t sectors() const override { return UINT64_MAX >> SectorShift; }
+
+protected:
+    void startRequest(Bio* bio) override { m_pipeline->map(bio); }
+
+private:
+    CryptPipeline* m_pipeline;
+};
+
 // A conversion handed to the async driver; `started` is the kernel's restart completion for a
 // request that met a full queue and was backlogged.
 struct CryptPipeline::AsyncRequest
@@ -55,7 +76,7 @@ struct CryptPipeline::AsyncRequest
 
 CryptPipeline::CryptPipeline(Config config, std::unique_ptr<CipherSet> ciphers)
     : m_config(std::move(config)), m_pool(std::max<uint64_t>(config.poolPages, PagePool::pagesFor(MaxPieceBytes))),
-      m_cipherTemplate(std::move(ciphers))
+      m_cipherTemplate(std::move(ciphers)), m_entry(std::make_unique<Entry>(this))
 {
     const unsigned workers = m_config.workers ? m_config.workers : std::max(1, QThread::idealThreadCount());
     const unsigned queues = m_config.flags.sameCpuCrypt ? workers : 1;
@@ -131,6 +152,49 @@ void CryptPipeline::map(Bio* bio)
         bio->complete(BioStatus::IoError, bio->sector); // the kernel kills a misaligned bio
         return;
     }
+    if (isTeaching()) {
+        mapWholeBio(bio);
+        return;
+    }
+    // Like dm_accept_partial_bio: take at most one piece now; the rest goes back as a new bio
+    // that is mapped only after this map call returns (it waits on the thread's bio list).
+    auto* group = new Group(bio);
+    auto* io = new Io;
+    io->pipeline = this;
+    io->group = group;
+    io->write = bio->op == BioOp::Write;
+    io->flags = bio->flags;
+    io->sector512 = bio->sector;
+    io->data = bio->data;
+    io->bytes = std::min<uint64_t>(MaxPieceBytes, bio->size);
+    group->pieces.addPiece();
+    m_inFlight.fetch_add(1, std::memory_order_relaxed);
+    if (bio->size > io->bytes) {
+        auto* rest = new Remainder;
+        rest->group = group;
+        rest->op = bio->op;
+        rest->flags = bio->flags;
+        rest->sector = bio->sector + (io->bytes >> SectorShift);
+        rest->data = bio->data + io->bytes;
+        rest->size = bio->size - io->bytes;
+        rest->endIo = &CryptPipeline::remainderDone;
+        group->pieces.addPiece();
+        m_entry->submit(rest);
+    }
+    if (!io->write)
+        startRead(io);
+    else if (c.flags.noWriteWorkqueue)
+        convert(io, true); // encryption (and any wait for pages) in map, as the kernel does
+    else
+        queueCrypt(io);
+    pieceDone(group, BioStatus::Ok, 0); // the splitter's own reference
+}
+
+// Teaching mode, the old design: the whole bio in this one map call, each piece encrypted inline
+// with pages taken from the pool, waiting for them when it is empty — while the encrypted pieces
+// already submitted wait on this thread's bio list until map returns.
+void CryptPipeline::mapWholeBio(Bio* bio)
+{
     auto* group = new Group(bio);
     for (uint64_t done = 0; done < bio->size; done += MaxPieceBytes) {
         auto* io = new Io;
@@ -143,19 +207,33 @@ void CryptPipeline::map(Bio* bio)
         io->bytes = std::min<uint64_t>(MaxPieceBytes, bio->size - done);
         group->pieces.addPiece();
         m_inFlight.fetch_add(1, std::memory_order_relaxed);
-        if (!io->write)
-            startRead(io);
-        else if (c.flags.noWriteWorkqueue)
-            convert(io, true); // encryption (and any wait for pages) in map, as the kernel does
+        if (io->write)
+            convert(io, true);
         else
-            queueCrypt(io);
+            startRead(io);
     }
-    if (group->pieces.pieceDone(BioStatus::Ok, 0)) {
-        const BioStatus status = group->pieces.status();
-        const uint64_t errorSector = group->pieces.errorSector();
+    pieceDone(group, BioStatus::Ok, 0); // the splitter's own reference
+}
+
+void CryptPipeline::pieceDone(Group* group, BioStatus status, uint64_t errorSector)
+{
+    if (group->pieces.pieceDone(status, errorSector)) {
+        Bio* clone = group->clone;
+        const BioStatus final = group->pieces.status();
+        const uint64_t failed = group->pieces.errorSector();
         delete group;
-        bio->complete(status, errorSector);
+        clone->complete(final, failed);
     }
+}
+
+void CryptPipeline::remainderDone(Bio* bio)
+{
+    auto* rest = static_cast<Remainder*>(bio);
+    Group* group = rest->group;
+    const BioStatus status = rest->status;
+    const uint64_t errorSector = rest->errorSector;
+    delete rest;
+    pieceDone(group, status, errorSector);
 }
 
 void CryptPipeline::startRead(Io* io)
@@ -261,8 +339,12 @@ void CryptPipeline::convert(Io* io, bool mayWait)
 {
     if (io->write) {
         io->bounce = m_pool.take(io->bytes, true);
+        if (!io->bounce) { // the watchdog failed the wait to break a deadlock
+            finish(io, BioStatus::IoError, io->sector512);
+            return;
+        }
     }
-    if (!isAsync()) {
+    if (!isAsync() || isTeaching()) {
         const bool ok = convertNow(io);
         if (!ok)
             finish(io, BioStatus::IoError, io->sector512);
@@ -343,7 +425,7 @@ void CryptPipeline::asyncDone(Io* io, bool ok)
 void CryptPipeline::writeConverted(Io* io, bool async)
 {
     const CryptFlags& f = m_config.flags;
-    if (f.noWriteWorkqueue || (f.submitFromCryptCpus && !async)) {
+    if (f.noWriteWorkqueue || (f.submitFromCryptCpus && !async) || isTeaching()) {
         submitWrite(io);
         return;
     }
@@ -410,14 +492,7 @@ void CryptPipeline::finish(Io* io, BioStatus status, uint64_t errorSector)
     Group* group = io->group;
     delete io;
     m_inFlight.fetch_sub(1, std::memory_order_relaxed);
-    // Nothing of this pipeline may be touched after the caller's bio completes.
-    if (group->pieces.pieceDone(status, errorSector)) {
-        Bio* clone = group->clone;
-        const BioStatus final = group->pieces.status();
-        const uint64_t failed = group->pieces.errorSector();
-        delete group;
-        clone->complete(final, failed);
-    }
+    pieceDone(group, status, errorSector); // nothing of this pipeline is touched after this
 }
 
 CryptMetrics CryptPipeline::metrics() const
@@ -433,7 +508,18 @@ CryptMetrics CryptPipeline::metrics() const
     m.errors = m_errors.load(std::memory_order_relaxed);
     m.asyncBacklogged = m_backlogged.load(std::memory_order_relaxed);
     m.asyncMode = isAsync();
+    m.teachingMode = isTeaching();
     return m;
+}
+
+QStringList CryptPipeline::poolWaiters() const
+{
+    return m_pool.waiters();
+}
+
+void CryptPipeline::failPoolWaiters()
+{
+    m_pool.failWaiters();
 }
 
 } // namespace cryptstack

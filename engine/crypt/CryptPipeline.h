@@ -63,6 +63,17 @@ public:
     void setAsync(bool on) { m_async.store(on, std::memory_order_release); }
     bool isAsync() const { return m_async.load(std::memory_order_acquire); }
     void setPoolPages(uint64_t pages) { m_pool.setLimit(pages); }
+    // Teaching mode: the old design, where map encrypts inline and waits for pool pages itself.
+    void setTeaching(bool on)
+    {
+        m_teaching.store(on, std::memory_order_release);
+        if (!on)
+            m_pool.resetFailure();
+    }
+    bool isTeaching() const { return m_teaching.load(std::memory_order_acquire); }
+    // For the watchdog: who waits for pool pages, and failing those waits to break a deadlock.
+    QStringList poolWaiters() const;
+    void failPoolWaiters();
     // After "key set" (the device is suspended and drained).
     void replaceCiphers(std::unique_ptr<CipherSet> ciphers);
 
@@ -75,13 +86,19 @@ private:
     struct Io;
     struct Group;
     struct AsyncRequest;
+    struct Remainder;
+    class Entry;
 
     std::unique_ptr<CipherSet> acquireCiphers();
     void releaseCiphers(std::unique_ptr<CipherSet> set);
 
+    void mapWholeBio(Bio* bio);
     void startRead(Io* io);
     void submitRead(Io* io);
     static void readDone(Bio* lower);
+    static void remainderDone(Bio* bio);
+    // Drops one reference of a split bio; the last completes the caller's bio.
+    static void pieceDone(Group* group, BioStatus status, uint64_t errorSector);
     void queueCrypt(Io* io);
     void cryptWorker(unsigned index);
     void convert(Io* io, bool mayWait);
@@ -97,10 +114,12 @@ private:
 
     Config m_config;
     std::atomic<bool> m_async{false};
+    std::atomic<bool> m_teaching{false};
     PagePool m_pool;
 
     std::mutex m_ciphersMutex;
     std::unique_ptr<CipherSet> m_cipherTemplate;
+    std::unique_ptr<BlockDevice> m_entry;
     std::vector<std::unique_ptr<CipherSet>> m_idleCiphers;
 
     // Read clones in flight; beyond the limit a read waits on the io queue instead of in map.

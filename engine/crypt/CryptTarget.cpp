@@ -386,6 +386,14 @@ Status CryptTarget::setEngineOption(const QString& option, const QString& value)
         m_pipeline->setAsync(value == u"on");
         return Status::ok();
     }
+    if (option == u"teaching") {
+        if (value != u"on" && value != u"off")
+            return invalid("teaching: expected on or off");
+        if (value == u"on")
+            BlockDevice::setBioListTracing(true); // so the watchdog can say what waits where
+        m_pipeline->setTeaching(value == u"on");
+        return Status::ok();
+    }
     if (option == u"pool") {
         const auto pages = parseU64(value);
         if (!pages || *pages < PagePool::pagesFor(CryptPipeline::MaxPieceBytes))
@@ -396,6 +404,26 @@ Status CryptTarget::setEngineOption(const QString& option, const QString& value)
         return Status::ok();
     }
     return Target::setEngineOption(option, value);
+}
+
+QStringList CryptTarget::waits() const
+{
+    QStringList lines;
+    const CryptMetrics m = m_pipeline->metrics();
+    for (const QString& waiter : m_pipeline->poolWaiters()) {
+        lines += QStringLiteral("thread %1 waits for pages of the page pool of \"%2\" (%3 of %4 pages in use, held by %5 "
+                                "bio(s) in flight)")
+                     .arg(waiter, m_context.mappedName)
+                     .arg(m.poolPagesInUse)
+                     .arg(m.poolPageLimit)
+                     .arg(m.biosInFlight);
+    }
+    return lines;
+}
+
+void CryptTarget::failWaits()
+{
+    m_pipeline->failPoolWaiters();
 }
 
 void CryptTarget::postsuspend()

@@ -22,6 +22,8 @@ public:
     QString status(StatusType type, bool showKeys) const override;
     Result<QString> message(const QStringList& words) override;
     Status setEngineOption(const QString& option, const QString& value) override;
+    QStringList waits() const override;
+    void failWaits() override;
     void postsuspend() override;
     Status preresume() override;
     void resume() override;

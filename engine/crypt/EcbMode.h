@@ -1,5 +1,5 @@
-// ECB as a SectorCipher over a keyed block cipher, for cipher_null (libraries' ECB is used for the
-// real ciphers).
+// ECB as a SectorCipher over a keyed block cipher, for cipher_null and our own Twofish-192 (libraries'
+// ECB is used for the other ciphers).
 #pragma once
 
 #include "crypt/CipherBackend.h"

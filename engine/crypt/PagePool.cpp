@@ -1,5 +1,9 @@
 #include "PagePool.h"
 
+#include <QThread>
+
+#include <algorithm>
+
 namespace cryptstack {
 
 std::unique_ptr<std::byte[]> PagePool::take(size_t bytes, bool mayWait)
@@ -16,9 +20,20 @@ std::unique_ptr<std::byte[]> PagePool::take(size_t bytes, bool mayWait)
         return nullptr;
     std::lock_guard allocation(m_allocationLock);
     std::unique_lock lock(m_mutex);
-    for (uint64_t taken = 0; taken < pages; ++taken) {
-        m_released.wait(lock, [this] { return m_inUse < m_limit; });
+    const QString waiter = QStringLiteral("%1 (%2 pages)").arg(QThread::currentThread()->objectName()).arg(pages);
+    m_waiters.push_back(waiter);
+    uint64_t taken = 0;
+    for (; taken < pages; ++taken) {
+        m_released.wait(lock, [this] { return m_inUse < m_limit || m_failing; });
+        if (m_failing)
+            break;
         ++m_inUse;
+    }
+    m_waiters.erase(std::find(m_waiters.begin(), m_waiters.end(), waiter));
+    if (taken < pages) {
+        m_inUse -= taken;
+        m_released.notify_all();
+        return nullptr;
     }
     return std::make_unique<std::byte[]>(pages * PageSize);
 }
@@ -31,6 +46,27 @@ void PagePool::give(std::unique_ptr<std::byte[]> buffer, size_t bytes)
         m_inUse -= pagesFor(bytes);
     }
     m_released.notify_all();
+}
+
+void PagePool::failWaiters()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_failing = true;
+    }
+    m_released.notify_all();
+}
+
+void PagePool::resetFailure()
+{
+    std::lock_guard lock(m_mutex);
+    m_failing = false;
+}
+
+QStringList PagePool::waiters() const
+{
+    std::lock_guard lock(m_mutex);
+    return QStringList(m_waiters.begin(), m_waiters.end());
 }
 
 uint64_t PagePool::inUse() const

@@ -9,6 +9,9 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <vector>
+
+#include <QStringList>
 
 namespace cryptstack {
 
@@ -23,6 +26,13 @@ public:
     std::unique_ptr<std::byte[]> take(size_t bytes, bool mayWait);
     void give(std::unique_ptr<std::byte[]> buffer, size_t bytes);
 
+    // Wakes every waiting taker with no buffer (the watchdog breaking a deadlock); waits from
+    // then on fail at once until reset.
+    void failWaiters();
+    void resetFailure();
+    // The threads waiting for pages now, as "thread (n pages)".
+    QStringList waiters() const;
+
     uint64_t inUse() const;
     uint64_t limit() const;
     void setLimit(uint64_t pages);
@@ -34,6 +44,8 @@ private:
     std::mutex m_allocationLock;
     uint64_t m_inUse = 0;
     uint64_t m_limit;
+    bool m_failing = false;
+    std::vector<QString> m_waiters;
 };
 
 } // namespace cryptstack

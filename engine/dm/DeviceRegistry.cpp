@@ -38,12 +38,22 @@ Status checkName(const QString& name)
 } // namespace
 
 DeviceRegistry::DeviceRegistry(TargetTypeRegistry types)
-    : m_types(std::move(types)), m_now([] { return std::chrono::steady_clock::now(); })
-{}
+    : m_types(std::move(types)), m_now([] { return std::chrono::steady_clock::now(); }),
+      m_watchdog(std::make_unique<StallWatchdog>(*this))
+{
+}
 
 DeviceRegistry::~DeviceRegistry()
 {
+    // Teardown always completes: nothing may stay blocked waiting inside a target.
+    for (const QString& name : names()) {
+        if (auto device = find(name)) {
+            for (const Segment& segment : device->activeTable()->segments())
+                segment.target->failWaits();
+        }
+    }
     removeAll();
+    m_watchdog.reset();
 }
 
 void DeviceRegistry::setClock(std::function<std::chrono::steady_clock::time_point()> now)

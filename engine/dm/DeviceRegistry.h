@@ -4,6 +4,7 @@
 #pragma once
 
 #include "MappedDevice.h"
+#include "StallWatchdog.h"
 #include "TargetTypeRegistry.h"
 #include "crypt/KeyRing.h"
 
@@ -62,6 +63,8 @@ public:
     const TargetTypeRegistry& targetTypes() const { return m_types; }
     // The keyring that ":<size>:<type>:<description>" table keys are looked up in.
     KeyRing& keyRing() { return m_keyRing; }
+    // Notices stalls and breaks deadlocks (see StallWatchdog).
+    StallWatchdog& watchdog() { return *m_watchdog; }
     // Applies an engine setting (e.g. "async" "on") to every segment of the device's live table
     // whose target has it; fails if none has.
     Status setEngineOption(const QString& name, const QString& option, const QString& value);
@@ -82,6 +85,7 @@ private:
     QMap<QString, std::shared_ptr<MappedDevice>> m_devices;
     // Image files shared by every table that names them, per access mode.
     QHash<QString, std::weak_ptr<FileDevice>> m_images;
+    std::unique_ptr<StallWatchdog> m_watchdog; // last: its thread reads the devices above
 };
 
 } // namespace cryptstack

@@ -54,7 +54,7 @@ QList<DeviceArea> MappedDevice::lowerDevices() const
     return areas;
 }
 
-void MappedDevice::submit(Bio* bio)
+void MappedDevice::startRequest(Bio* bio)
 {
     std::shared_ptr<Table> table;
     {
@@ -146,6 +146,7 @@ void MappedDevice::finish(MappedIo* io)
     const BioStatus status = io->group.status();
     const uint64_t errorSector = io->group.errorSector();
     delete io;
+    m_completed.fetch_add(1, std::memory_order_relaxed);
     parent->complete(status, errorSector);
     // Counted down only after the caller's completion ran, so a drained device is truly idle.
     std::lock_guard lock(m_mutex);

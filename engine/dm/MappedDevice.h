@@ -32,7 +32,6 @@ public:
     QString displayName() const override { return m_identity.name; }
     uint64_t sectors() const override { return m_sectors.load(std::memory_order_acquire); }
     bool isReadOnly() const override { return m_identity.readOnly; }
-    void submit(Bio* bio) override;
 
     const Identity& identity() const { return m_identity; }
     std::shared_ptr<Table> activeTable() const;
@@ -51,12 +50,17 @@ public:
     bool isSuspended() const;
     uint64_t inFlight() const;
     uint64_t heldCount() const;
+    // Bios completed so far: the watchdog's measure of progress.
+    uint64_t completed() const { return m_completed.load(std::memory_order_relaxed); }
 
     // dmsetup message: the target at this sector gets the words.
     Result<QString> message(uint64_t sector, const QStringList& words);
 
     // Completes every held bio with an I/O error (used when a suspended device is removed).
     void failHeldBios();
+
+protected:
+    void startRequest(Bio* bio) override;
 
 private:
     struct MappedIo;
@@ -68,6 +72,7 @@ private:
 
     const Identity m_identity;
     std::atomic<uint64_t> m_sectors;
+    std::atomic<uint64_t> m_completed{0};
 
     std::mutex m_controlMutex; // serialises suspend and resume; held while draining
     mutable std::mutex m_mutex;

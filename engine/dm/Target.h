@@ -76,6 +76,11 @@ public:
     // cipher mode). NotSupported when the target has no such setting.
     virtual Status setEngineOption(const QString& option, const QString& value);
 
+    // For the stall watchdog: what this target's threads wait for now, and failing those waits so
+    // that a deadlock breaks and teardown can complete.
+    virtual QStringList waits() const { return {}; }
+    virtual void failWaits() {}
+
     virtual void presuspend() {}
     virtual void postsuspend() {}
     virtual Status preresume() { return Status::ok(); }

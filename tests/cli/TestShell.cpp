@@ -9,6 +9,8 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -55,6 +57,7 @@ private slots:
     void interactiveKeepsGoing();
     void delayDevices();
     void flakeyDevices();
+    void workloadCommand();
 
 private:
     // Writes the script (with %A, %B for the images and %D for the directory) and runs shell -f on it.
@@ -700,6 +703,76 @@ void TestShell::flakeyDevices()
                        "zero\n")
             .arg(m_script));
     QCOMPARE(zero.exitCode, 1);
+}
+
+void TestShell::workloadCommand()
+{
+    // A verified write pass and a random verified read-back of a.img's first 32 KiB (8 blocks).
+    const CliResult result =
+        runScript(QStringLiteral("create w 0 64 linear %A 0\n"
+                                 "workload w --rw write --bs 4k --iodepth 4 --verify\n"
+                                 "workload w --json --rw randread --bs=4k --numjobs 2 --verify\n"));
+    QCOMPARE(result.err, QByteArray());
+    QCOMPARE(result.exitCode, 0);
+    const QString out = QString::fromUtf8(result.out);
+    QVERIFY2(out.startsWith(QStringLiteral(
+                 "w: rw=write bs=4096 iodepth=4 numjobs=1 offset=0 size=32768 io_size=32768 verify\n"
+                 "write: ops=8 bytes=32768 MB/s=")),
+             qPrintable(out));
+    QVERIFY2(out.contains(QStringLiteral("\ntotal: ops=8 bytes=32768 elapsed=")), qPrintable(out));
+    QVERIFY2(out.contains(QStringLiteral(" errors=0 mismatches=0 verified=0\n{")), qPrintable(out));
+    QJsonParseError parseError;
+    const QJsonObject json =
+        QJsonDocument::fromJson(result.out.mid(result.out.indexOf("\n{") + 1), &parseError).object();
+    QCOMPARE(parseError.error, QJsonParseError::NoError);
+    QCOMPARE(json.value(QStringLiteral("device")).toString(), QStringLiteral("w"));
+    QCOMPARE(json.value(QStringLiteral("rw")).toString(), QStringLiteral("randread"));
+    QCOMPARE(json.value(QStringLiteral("numjobs")).toInteger(), 2);
+    QCOMPARE(json.value(QStringLiteral("bytes")).toInteger(), 32768);
+    QCOMPARE(json.value(QStringLiteral("verified_reads")).toInteger(), 8);
+    QCOMPARE(json.value(QStringLiteral("mismatches")).toInteger(), 0);
+    QVERIFY(json.value(QStringLiteral("error")).isNull());
+    QCOMPARE(json.value(QStringLiteral("read")).toObject().value(QStringLiteral("ops")).toInteger(), 8);
+
+    // Failures: one error line naming what failed, exit code 1 (4 for an unknown device); a run
+    // that started prints its results first.
+    struct Case
+    {
+        QString script;
+        int exitCode;
+        QString error; // after "cryptstack: SCRIPT:"
+        QString out;   // the start of stdout
+    };
+    const QList<Case> cases{
+        {QStringLiteral("create b 0 64 linear %B 0\nworkload b --rw read --verify\n"), 1,
+         QStringLiteral("2: workload: b: verify failed at offset 0: no verify header (bad magic)"),
+         QStringLiteral("b: rw=read bs=4096 iodepth=1 numjobs=1 offset=0 size=32768 io_size=32768 verify\n"
+                        "read:  ops=1 bytes=4096 ")},
+        {QStringLiteral("create e 0 16 error\nworkload e --rw randwrite --bs 512\n"), 1,
+         QStringLiteral("2: workload: e: write failed at sector "), QStringLiteral("e: rw=randwrite bs=512 ")},
+        {QStringLiteral("create z 0 16 zero\nworkload z --bs 4x\n"), 1,
+         QStringLiteral("2: workload: --bs: expected a byte count (4096, 4k, 1M), not \"4x\""), QString()},
+        {QStringLiteral("create z 0 16 zero\nworkload z --size 16k\n"), 1,
+         QStringLiteral("2: workload: --size: 16384 at offset 0 reaches past the end of \"z\" (8192 bytes)"),
+         QString()},
+        {QStringLiteral("workload --rw read\n"), 1,
+         QStringLiteral("1: usage: workload NAME [--json] [--rw MODE] [fio-style options] (see help)"), QString()},
+        {QStringLiteral("workload nosuch --rw read\n"), 4, QStringLiteral("1: device \"nosuch\" does not exist"),
+         QString()},
+    };
+    for (const Case& c : cases) {
+        const CliResult failed = runScript(c.script);
+        QVERIFY2(failed.exitCode == c.exitCode,
+                 qPrintable(QStringLiteral("%1 exited %2").arg(c.script.trimmed()).arg(failed.exitCode)));
+        const QString err = QString::fromUtf8(failed.err);
+        QVERIFY2(err.startsWith(QStringLiteral("cryptstack: %1:").arg(m_script) + expand(c.error)), qPrintable(err));
+        QCOMPARE(err.count(u'\n'), 1);
+        QVERIFY2(QString::fromUtf8(failed.out).startsWith(c.out), qPrintable(QString::fromUtf8(failed.out)));
+        if (c.out.isEmpty())
+            QCOMPARE(failed.out, QByteArray());
+    }
+    // The failed verify read left b.img alone.
+    QVERIFY(readFile(m_b) == patternBytes(2, 0, 64 * 512));
 }
 
 QTEST_GUILESS_MAIN(TestShell)
