@@ -336,7 +336,8 @@ Status Shell::workload(QStringList words)
         return result.status().prefixed(QStringLiteral("workload: "));
     // The results are printed even when the run failed: they show how far it got.
     if (json)
-        m_context.console().print(QString::fromUtf8(QJsonDocument(result->toJson()).toJson(QJsonDocument::Indented)));
+        m_context.console().print(
+            QString::fromUtf8(QJsonDocument(result->toJson()).toJson(QJsonDocument::Indented)));
     else
         m_context.console().print(result->toText());
     return result->status.prefixed(QStringLiteral("workload: "));

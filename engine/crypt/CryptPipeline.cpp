@@ -41,6 +41,7 @@ struct CryptPipeline::Io
     std::byte* data = nullptr;
     size_t bytes = 0;
     std::unique_ptr<std::byte[]> bounce; // encrypted copy of a write
+    uint64_t traceId = 0;                // non-zero while tracing
     Bio lower;                           // the clone submitted to the lower device
 };
 
@@ -169,6 +170,7 @@ void CryptPipeline::map(Bio* bio)
     io->bytes = std::min<uint64_t>(MaxPieceBytes, bio->size);
     group->pieces.addPiece();
     m_inFlight.fetch_add(1, std::memory_order_relaxed);
+    traceStage(io, TraceStage::Mapped);
     if (bio->size > io->bytes) {
         auto* rest = new Remainder;
         rest->group = group;
@@ -207,6 +209,7 @@ void CryptPipeline::mapWholeBio(Bio* bio)
         io->bytes = std::min<uint64_t>(MaxPieceBytes, bio->size - done);
         group->pieces.addPiece();
         m_inFlight.fetch_add(1, std::memory_order_relaxed);
+        traceStage(io, TraceStage::Mapped);
         if (io->write)
             convert(io, true);
         else
@@ -246,6 +249,7 @@ void CryptPipeline::startRead(Io* io)
     }
     m_readClones.fetch_sub(1, std::memory_order_acq_rel);
     m_ioStage.enter();
+    traceStage(io, TraceStage::IoQueued);
     m_ioQueue.push(io);
 }
 
@@ -281,6 +285,7 @@ void CryptPipeline::submitRead(Io* io)
     lower.size = io->bytes;
     lower.endIo = &CryptPipeline::readDone;
     lower.priv = io;
+    traceStage(io, TraceStage::LowerSubmitted);
     m_config.lower.device->submit(&lower);
 }
 
@@ -288,6 +293,7 @@ void CryptPipeline::readDone(Bio* lower)
 {
     Io* io = static_cast<Io*>(lower->priv);
     CryptPipeline* self = io->pipeline;
+    self->traceStage(io, TraceStage::LowerCompleted);
     if (self->m_readClones.fetch_sub(1, std::memory_order_acq_rel) >= ReadCloneLimit) {
         std::lock_guard lock(self->m_readCloneMutex);
         self->m_readCloneFreed.notify_one();
@@ -305,6 +311,7 @@ void CryptPipeline::readDone(Bio* lower)
 void CryptPipeline::queueCrypt(Io* io)
 {
     m_cryptStage.enter();
+    traceStage(io, TraceStage::CryptQueued);
     size_t queue = 0;
     if (m_cryptQueues.size() > 1) {
         const int cpu = ::sched_getcpu();
@@ -354,6 +361,7 @@ void CryptPipeline::convert(Io* io, bool mayWait)
             finish(io, BioStatus::Ok, 0);
         return;
     }
+    traceStage(io, TraceStage::AsyncQueued);
     std::unique_lock lock(m_driverMutex);
     m_asyncStage.enter();
     if (m_driverQueue.size() < m_config.asyncQueueLength) {
@@ -372,11 +380,13 @@ void CryptPipeline::convert(Io* io, bool mayWait)
 
 bool CryptPipeline::convertNow(Io* io)
 {
+    traceStage(io, TraceStage::CryptStarted);
     std::unique_ptr<CipherSet> ciphers = acquireCiphers();
     auto* data = reinterpret_cast<uint8_t*>(io->data);
     auto* out = io->write ? reinterpret_cast<uint8_t*>(io->bounce.get()) : data;
     const bool ok = ciphers->convert(io->write, io->sector512, data, out, io->bytes);
     releaseCiphers(std::move(ciphers));
+    traceStage(io, TraceStage::CryptDone);
     return ok;
 }
 
@@ -414,6 +424,7 @@ void CryptPipeline::driverLoop()
 
 void CryptPipeline::asyncDone(Io* io, bool ok)
 {
+    traceStage(io, TraceStage::AsyncDone);
     if (!ok)
         finish(io, BioStatus::IoError, io->sector512);
     else if (io->write)
@@ -434,6 +445,7 @@ void CryptPipeline::writeConverted(Io* io, bool async)
         std::lock_guard lock(m_treeMutex);
         m_writeTree.emplace(m_config.start + io->sector512, io);
         m_writeStage.enter();
+        traceStage(io, TraceStage::WriteQueued);
     }
     m_treeReady.notify_one();
 }
@@ -472,6 +484,7 @@ void CryptPipeline::submitWrite(Io* io)
     lower.size = io->bytes;
     lower.endIo = &CryptPipeline::writeDone;
     lower.priv = io;
+    traceStage(io, TraceStage::LowerSubmitted);
     m_config.lower.device->submit(&lower);
 }
 
@@ -479,6 +492,7 @@ void CryptPipeline::writeDone(Bio* lower)
 {
     Io* io = static_cast<Io*>(lower->priv);
     CryptPipeline* self = io->pipeline;
+    self->traceStage(io, TraceStage::LowerCompleted);
     const uint64_t errorSector = lower->status == BioStatus::Ok ? 0 : lower->errorSector - self->m_config.start;
     self->finish(io, lower->status, errorSector);
 }
@@ -489,6 +503,7 @@ void CryptPipeline::finish(Io* io, BioStatus status, uint64_t errorSector)
         m_errors.fetch_add(1, std::memory_order_relaxed);
     if (io->bounce)
         m_pool.give(std::move(io->bounce), io->bytes);
+    traceStage(io, TraceStage::Completed);
     Group* group = io->group;
     delete io;
     m_inFlight.fetch_sub(1, std::memory_order_relaxed);
@@ -510,6 +525,15 @@ CryptMetrics CryptPipeline::metrics() const
     m.asyncMode = isAsync();
     m.teachingMode = isTeaching();
     return m;
+}
+
+void CryptPipeline::traceStage(const Io* io, TraceStage stage)
+{
+    if (!m_trace.enabled())
+        return;
+    if (!io->traceId)
+        const_cast<Io*>(io)->traceId = m_trace.nextId(); // first event of a piece while tracing
+    m_trace.record({io->traceId, stage, io->write, io->sector512, io->bytes, nowNs()});
 }
 
 QStringList CryptPipeline::poolWaiters() const

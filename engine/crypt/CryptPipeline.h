@@ -15,6 +15,7 @@
 // thread, as in the kernel. Work is handed between threads once per bio, never per sector.
 #pragma once
 
+#include "BioTrace.h"
 #include "CipherSet.h"
 #include "CryptMetrics.h"
 #include "PagePool.h"
@@ -78,6 +79,7 @@ public:
     void replaceCiphers(std::unique_ptr<CipherSet> ciphers);
 
     CryptMetrics metrics() const;
+    BioTrace& trace() { return m_trace; }
 
     // Largest piece a bio is split into (the kernel's default max_read_size / max_write_size).
     static constexpr uint64_t MaxPieceBytes = 131072;
@@ -111,6 +113,7 @@ private:
     void driverLoop();
     void asyncDone(Io* io, bool ok);
     void finish(Io* io, BioStatus status, uint64_t errorSector);
+    void traceStage(const Io* io, TraceStage stage);
 
     Config m_config;
     std::atomic<bool> m_async{false};
@@ -143,6 +146,7 @@ private:
     std::deque<std::shared_ptr<AsyncRequest>> m_driverBacklog;
     bool m_driverStopping = false;
 
+    BioTrace m_trace;
     StageCounter m_ioStage, m_cryptStage, m_writeStage, m_asyncStage;
     std::atomic<int64_t> m_inFlight{0};
     std::atomic<uint64_t> m_errors{0};

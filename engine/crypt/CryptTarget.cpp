@@ -394,6 +394,12 @@ Status CryptTarget::setEngineOption(const QString& option, const QString& value)
         m_pipeline->setTeaching(value == u"on");
         return Status::ok();
     }
+    if (option == u"trace") {
+        if (value != u"on" && value != u"off")
+            return invalid("trace: expected on or off");
+        m_pipeline->trace().setEnabled(value == u"on");
+        return Status::ok();
+    }
     if (option == u"pool") {
         const auto pages = parseU64(value);
         if (!pages || *pages < PagePool::pagesFor(CryptPipeline::MaxPieceBytes))
@@ -451,6 +457,11 @@ QList<DeviceArea> CryptTarget::devices() const
 CryptMetrics CryptTarget::metrics() const
 {
     return m_pipeline->metrics();
+}
+
+std::vector<TraceEvent> CryptTarget::traceEvents() const
+{
+    return m_pipeline->trace().events();
 }
 
 bool CryptTarget::isAsync() const

@@ -30,6 +30,8 @@ public:
     QList<DeviceArea> devices() const override;
 
     CryptMetrics metrics() const;
+    // The per-bio trace ring (empty unless "set NAME trace on").
+    std::vector<TraceEvent> traceEvents() const;
     bool isAsync() const;
 
 private:

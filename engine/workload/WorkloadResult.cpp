@@ -121,6 +121,10 @@ QJsonObject WorkloadResult::toJson() const
         json.insert(QStringLiteral("rwmixread"), static_cast<qint64>(spec.readPercent));
     if (spec.rateIops)
         json.insert(QStringLiteral("rate_iops"), static_cast<qint64>(spec.rateIops));
+    if (spec.totalBytes)
+        json.insert(QStringLiteral("io_size"), static_cast<qint64>(*spec.totalBytes));
+    if (spec.runtime)
+        json.insert(QStringLiteral("runtime_ns"), static_cast<qint64>(spec.runtime->count()));
     return json;
 }
 

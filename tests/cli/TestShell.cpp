@@ -749,23 +749,26 @@ void TestShell::workloadCommand()
          QStringLiteral("b: rw=read bs=4096 iodepth=1 numjobs=1 offset=0 size=32768 io_size=32768 verify\n"
                         "read:  ops=1 bytes=4096 ")},
         {QStringLiteral("create e 0 16 error\nworkload e --rw randwrite --bs 512\n"), 1,
-         QStringLiteral("2: workload: e: write failed at sector "), QStringLiteral("e: rw=randwrite bs=512 ")},
+         QStringLiteral("2: workload: e: write failed at sector "),
+         QStringLiteral("e: rw=randwrite bs=512 ")},
         {QStringLiteral("create z 0 16 zero\nworkload z --bs 4x\n"), 1,
          QStringLiteral("2: workload: --bs: expected a byte count (4096, 4k, 1M), not \"4x\""), QString()},
         {QStringLiteral("create z 0 16 zero\nworkload z --size 16k\n"), 1,
          QStringLiteral("2: workload: --size: 16384 at offset 0 reaches past the end of \"z\" (8192 bytes)"),
          QString()},
         {QStringLiteral("workload --rw read\n"), 1,
-         QStringLiteral("1: usage: workload NAME [--json] [--rw MODE] [fio-style options] (see help)"), QString()},
-        {QStringLiteral("workload nosuch --rw read\n"), 4, QStringLiteral("1: device \"nosuch\" does not exist"),
+         QStringLiteral("1: usage: workload NAME [--json] [--rw MODE] [fio-style options] (see help)"),
          QString()},
+        {QStringLiteral("workload nosuch --rw read\n"), 4,
+         QStringLiteral("1: device \"nosuch\" does not exist"), QString()},
     };
     for (const Case& c : cases) {
         const CliResult failed = runScript(c.script);
         QVERIFY2(failed.exitCode == c.exitCode,
                  qPrintable(QStringLiteral("%1 exited %2").arg(c.script.trimmed()).arg(failed.exitCode)));
         const QString err = QString::fromUtf8(failed.err);
-        QVERIFY2(err.startsWith(QStringLiteral("cryptstack: %1:").arg(m_script) + expand(c.error)), qPrintable(err));
+        QVERIFY2(err.startsWith(QStringLiteral("cryptstack: %1:").arg(m_script) + expand(c.error)),
+                 qPrintable(err));
         QCOMPARE(err.count(u'\n'), 1);
         QVERIFY2(QString::fromUtf8(failed.out).startsWith(c.out), qPrintable(QString::fromUtf8(failed.out)));
         if (c.out.isEmpty())
