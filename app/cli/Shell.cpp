@@ -48,7 +48,20 @@ std::optional<QString> takeOption(QStringList& words, std::initializer_list<cons
 
 } // namespace
 
-Shell::Shell(CliContext& context, bool stdinIsScript) : m_context(context), m_stdinIsScript(stdinIsScript) {}
+Shell::Shell(CliContext& context, bool stdinIsScript) : m_context(context), m_stdinIsScript(stdinIsScript)
+{
+    // A stall report goes to stderr the moment the watchdog writes it, while a command may still
+    // be waiting for the stuck I/O.
+    QIODevice* err = context.console().err();
+    context.registry().watchdog().setReporter([err](const QString& report) {
+        err->write(QStringLiteral("cryptstack: ").toUtf8() + report.toUtf8());
+    });
+}
+
+Shell::~Shell()
+{
+    m_context.registry().watchdog().setReporter(nullptr);
+}
 
 QString Shell::help()
 {
@@ -64,6 +77,9 @@ QString Shell::help()
         "  set NAME async on|off | set NAME pool PAGES  engine settings of a crypt device\n"
         "  keyctl add logon|user DESCRIPTION HEX | keyctl unlink DESCRIPTION\n"
         "  stats NAME [--json]                       live metrics of a crypt device's queues\n"
+        "  set NAME teaching on|off | set NAME trace on|off\n"
+        "  trace NAME [--json]                       the per-bio stage timestamps recorded so far\n"
+        "  watchdog SECONDS|off                      report and break stalls after this long\n"
         "  workload NAME [--json] [--rw read|write|randread|randwrite|rw|randrw] [--bs B] [--iodepth N]\n"
         "      [--numjobs N] [--offset B] [--size B] [--io_size B] [--runtime T] [--rate-iops N]\n"
         "      [--rwmixread P] [--verify]            run an fio-like I/O load and print its results\n"
@@ -139,6 +155,26 @@ Status Shell::execute(const QString& line)
     }
     if (verb == u"write")
         return writeCommand(words);
+    if (verb == u"watchdog") {
+        bool ok = false;
+        const double seconds = words.value(0).toDouble(&ok);
+        if (words.size() != 1 || (words.first() != u"off" && (!ok || seconds <= 0 || seconds > 3600)))
+            return usage(QStringLiteral("watchdog SECONDS|off (the stall timeout, 0.1 to 3600 s)"));
+        registry.watchdog().setTimeout(
+            std::chrono::milliseconds(words.first() == u"off" ? 0 : static_cast<int64_t>(seconds * 1000)));
+        return Status::ok();
+    }
+    if (verb == u"trace") {
+        QStringList rest = words;
+        const bool json = takeFlag(rest, {u"--json"});
+        if (rest.size() != 1)
+            return usage(QStringLiteral("trace NAME [--json] (after set NAME trace on)"));
+        auto text = traceReport(registry, rest.first(), json);
+        if (!text)
+            return text.status();
+        m_context.console().print(*text);
+        return Status::ok();
+    }
     if (verb == u"workload")
         return workload(words);
     if (verb == u"sleep") {
@@ -175,7 +211,8 @@ Status Shell::keyctl(const QStringList& words)
         const QString& hex = words.at(3);
         auto payload = SecureBuffer::fromHex(hex, static_cast<size_t>(hex.size() / 2));
         if (!payload || hex.size() % 2 || hex.isEmpty())
-            return Status(ErrorCode::InvalidArgument, QStringLiteral("keyctl: the key payload must be hex digits"));
+            return Status(ErrorCode::InvalidArgument,
+                          QStringLiteral("keyctl: the key payload must be hex digits"));
         return keyring.add(*type, words.at(2), std::move(*payload));
     }
     if (words.size() == 2 && words.at(0) == u"unlink")

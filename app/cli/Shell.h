@@ -11,6 +11,9 @@ class Shell
 public:
     // stdinIsScript: the commands come from stdin, so "-" may not mean stdin for data.
     Shell(CliContext& context, bool stdinIsScript);
+    ~Shell();
+    Shell(const Shell&) = delete;
+    Shell& operator=(const Shell&) = delete;
 
     // Runs every line from the stream. Returns 0, or the exit code of the first failed command
     // unless keepGoing (interactive use), in which case errors are reported and skipped.

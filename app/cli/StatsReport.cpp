@@ -6,6 +6,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <map>
+
 namespace cryptstack::cli {
 
 namespace {
@@ -67,6 +69,56 @@ QString metricsText(const CryptMetrics& m)
 
 } // namespace
 
+Result<QString> traceReport(const DeviceRegistry& registry, const QString& name, bool json)
+{
+    auto device = registry.get(name);
+    if (!device)
+        return device.status();
+    const CryptTarget* crypt = nullptr;
+    for (const Segment& segment : (*device)->activeTable()->segments()) {
+        if ((crypt = dynamic_cast<const CryptTarget*>(segment.target.get())))
+            break;
+    }
+    if (!crypt)
+        return Status(ErrorCode::InvalidArgument,
+                      QStringLiteral("device \"%1\" has no crypt target").arg(name));
+    const std::vector<TraceEvent> events = crypt->traceEvents();
+    if (json) {
+        QJsonArray array;
+        for (const TraceEvent& e : events) {
+            array.append(QJsonObject{{QStringLiteral("bio"), static_cast<qint64>(e.bio)},
+                                     {QStringLiteral("stage"), QLatin1String(traceStageName(e.stage))},
+                                     {QStringLiteral("write"), e.write},
+                                     {QStringLiteral("sector"), static_cast<qint64>(e.sector)},
+                                     {QStringLiteral("bytes"), static_cast<qint64>(e.bytes)},
+                                     {QStringLiteral("ns"), static_cast<qint64>(e.ns)}});
+        }
+        return QString::fromUtf8(QJsonDocument(array).toJson(QJsonDocument::Indented));
+    }
+    if (events.empty())
+        return QStringLiteral("no trace events (turn tracing on with: set %1 trace on)\n").arg(name);
+    // One line per piece: its stages with microseconds since its first event.
+    std::map<uint64_t, std::vector<const TraceEvent*>> byBio;
+    for (const TraceEvent& e : events)
+        byBio[e.bio].push_back(&e);
+    QString text;
+    for (const auto& [bio, list] : byBio) {
+        const TraceEvent& first = *list.front();
+        text += QStringLiteral("bio %1 %2 sector %3 (%4 bytes):")
+                    .arg(bio)
+                    .arg(first.write ? QStringLiteral("write") : QStringLiteral("read"))
+                    .arg(first.sector)
+                    .arg(first.bytes);
+        for (const TraceEvent* e : list)
+            text += QStringLiteral(" %1 +%2us;")
+                        .arg(QLatin1String(traceStageName(e->stage)))
+                        .arg((e->ns - first.ns) / 1000.0, 0, 'f', 1);
+        text.chop(1);
+        text += u'\n';
+    }
+    return text;
+}
+
 Result<QString> statsReport(const DeviceRegistry& registry, const QString& name, bool json)
 {
     auto device = registry.get(name);
@@ -87,7 +139,8 @@ Result<QString> statsReport(const DeviceRegistry& registry, const QString& name,
                 metricsText(metrics);
     }
     if (segments.isEmpty())
-        return Status(ErrorCode::InvalidArgument, QStringLiteral("device \"%1\" has no crypt target").arg(name));
+        return Status(ErrorCode::InvalidArgument,
+                      QStringLiteral("device \"%1\" has no crypt target").arg(name));
     if (json)
         return QString::fromUtf8(QJsonDocument(QJsonObject{{QStringLiteral("device"), name},
                                                            {QStringLiteral("segments"), segments}})

@@ -1,14 +1,14 @@
 #include "BlockDevice.h"
 
-#include <QThread>
+#include "core/ThreadName.h"
 
 #include <algorithm>
 #include <condition_variable>
-#include <tuple>
 #include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
+#include <tuple>
 #include <vector>
 
 namespace cryptstack {
@@ -66,7 +66,7 @@ void BlockDevice::submit(Bio* bio)
     t_bioList = &list;
     if (tracing) {
         std::lock_guard lock(g_listsMutex);
-        g_lists.emplace(&list, QThread::currentThread()->objectName());
+        g_lists.emplace(&list, currentThreadName());
     }
     // As the kernel's __submit_bio_noacct: after each request, the bios it queued for lower
     // devices go first, then those for the same device, then what was pending before.
@@ -109,11 +109,12 @@ QStringList BlockDevice::bioListReport()
             continue;
         QStringList bios;
         for (const auto& [device, bio] : list->bios)
-            bios += QStringLiteral("%1 %2 sector %3+%4").arg(QLatin1String(bioOpName(bio->op)), device->displayName())
+            bios += QStringLiteral("%1 %2 sector %3+%4")
+                        .arg(QLatin1String(bioOpName(bio->op)), device->displayName())
                         .arg(bio->sector)
                         .arg(bio->sectors());
         report += QStringLiteral("thread %1 has %2 bio(s) queued on its bio list, not yet started: %3")
-                      .arg(thread.isEmpty() ? QStringLiteral("(unnamed)") : thread)
+                      .arg(thread)
                       .arg(list->bios.size())
                       .arg(bios.join(QStringLiteral(", ")));
     }

@@ -1,6 +1,6 @@
 #include "PagePool.h"
 
-#include <QThread>
+#include "core/ThreadName.h"
 
 #include <algorithm>
 
@@ -20,7 +20,7 @@ std::unique_ptr<std::byte[]> PagePool::take(size_t bytes, bool mayWait)
         return nullptr;
     std::lock_guard allocation(m_allocationLock);
     std::unique_lock lock(m_mutex);
-    const QString waiter = QStringLiteral("%1 (%2 pages)").arg(QThread::currentThread()->objectName()).arg(pages);
+    const QString waiter = QStringLiteral("%1 (%2 pages)").arg(currentThreadName()).arg(pages);
     m_waiters.push_back(waiter);
     uint64_t taken = 0;
     for (; taken < pages; ++taken) {

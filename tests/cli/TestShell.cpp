@@ -9,6 +9,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
@@ -58,6 +59,9 @@ private slots:
     void delayDevices();
     void flakeyDevices();
     void workloadCommand();
+    void cryptSettingsStatsAndTrace();
+    void keyctlKeysInTables();
+    void teachingModeStallIsReportedAndBroken();
 
 private:
     // Writes the script (with %A, %B for the images and %D for the directory) and runs shell -f on it.
@@ -776,6 +780,117 @@ void TestShell::workloadCommand()
     }
     // The failed verify read left b.img alone.
     QVERIFY(readFile(m_b) == patternBytes(2, 0, 64 * 512));
+}
+
+void TestShell::cryptSettingsStatsAndTrace()
+{
+    const QString key(64, u'7');
+    const CliResult result = runScript(QStringLiteral("create c 0 64 crypt aes-cbc-essiv:sha256 %1 0 %A 0\n"
+                                                      "set c async on\n"
+                                                      "set c trace on\n"
+                                                      "write c 0 %D/data.bin\n"
+                                                      "set c async off\n"
+                                                      "stats c --json\n"
+                                                      "trace c\n")
+                                           .arg(key),
+                                       {});
+    // data.bin does not exist yet: the write must fail with one line naming the file.
+    QCOMPARE(result.exitCode, 1);
+    QVERIFY2(result.err.contains("data.bin"), result.err.constData());
+
+    QVERIFY(writeBytes(m_dir->filePath(QStringLiteral("data.bin")), patternBytes(3, 0, 8192)));
+    const CliResult ok = runScript(QStringLiteral("create c 0 64 crypt aes-cbc-essiv:sha256 %1 0 %A 0\n"
+                                                  "set c async on\n"
+                                                  "set c trace on\n"
+                                                  "write c 0 %D/data.bin\n"
+                                                  "stats c --json\n"
+                                                  "trace c\n")
+                                       .arg(key));
+    QVERIFY2(ok.exitCode == 0, ok.err.constData());
+    const qsizetype jsonEnd = ok.out.indexOf("\n}\n") + 3;
+    const QJsonObject stats = QJsonDocument::fromJson(ok.out.left(jsonEnd)).object();
+    QCOMPARE(stats.value(QStringLiteral("device")).toString(), QStringLiteral("c"));
+    const QJsonObject segment = stats.value(QStringLiteral("segments")).toArray().first().toObject();
+    QVERIFY(segment.value(QStringLiteral("async")).toBool());
+    QCOMPARE(
+        segment.value(QStringLiteral("async_queue")).toObject().value(QStringLiteral("bytes")).toInteger(),
+        8192);
+    QCOMPARE(
+        segment.value(QStringLiteral("write_tree")).toObject().value(QStringLiteral("items")).toInteger(), 1);
+    const QByteArray trace = ok.out.mid(jsonEnd);
+    // A write in async mode: crypt queue, then the cryptd driver, whose callback hands it to the
+    // write thread.
+    QVERIFY2(trace.startsWith("bio 1 write sector 0 (8192 bytes): map +0.0us; kcryptd queued"),
+             trace.constData());
+    QStringList stages;
+    for (const QByteArray& part : trace.trimmed().split(';'))
+        stages += QString::fromUtf8(part.trimmed()).section(u' ', 0, -2).section(u':', -1).trimmed();
+    QCOMPARE(stages, (QStringList{QStringLiteral("map"), QStringLiteral("kcryptd queued"),
+                                  QStringLiteral("cryptd queued"), QStringLiteral("crypt started"),
+                                  QStringLiteral("crypt done"), QStringLiteral("cryptd callback"),
+                                  QStringLiteral("dmcrypt_write queued"), QStringLiteral("lower submitted"),
+                                  QStringLiteral("lower completed"), QStringLiteral("completed")}));
+
+    for (const char* bad :
+         {"set c async maybe", "set c pool 3", "set c teaching 1", "set c speed 9", "set nothere async on"}) {
+        const CliResult refused =
+            runScript(QStringLiteral("create c 0 64 crypt aes-cbc-essiv:sha256 %1 0 %A 0\n").arg(key) +
+                      QString::fromLatin1(bad) + u'\n');
+        QVERIFY2(refused.exitCode != 0, bad);
+        QCOMPARE(refused.err.count('\n'), 1);
+    }
+}
+
+void TestShell::keyctlKeysInTables()
+{
+    const QString key(128, u'9');
+    const CliResult result =
+        runScript(QStringLiteral("keyctl add logon cryptsetup:test %1\n"
+                                 "create c 0 64 crypt aes-xts-plain64 :64:logon:cryptsetup:test 0 %A 0\n"
+                                 "table --showkeys c\n"
+                                 "keyctl unlink cryptsetup:test\n"
+                                 "create d 0 64 crypt aes-xts-plain64 :64:logon:cryptsetup:test 0 %B 0\n")
+                      .arg(key));
+    QCOMPARE(result.exitCode, 1);
+    QCOMPARE(
+        result.out,
+        expand(QStringLiteral("0 64 crypt aes-xts-plain64 :64:logon:cryptsetup:test 0 %A 0\n")).toUtf8());
+    QVERIFY2(result.err.endsWith("table line 1: crypt: Error decoding and setting key\n"),
+             result.err.constData());
+    QVERIFY(!result.err.contains(key.toLatin1()));
+    for (const char* bad : {"keyctl add trusted a:b 00", "keyctl add logon nocolon 00",
+                            "keyctl add user a xyz", "keyctl unlink absent", "keyctl"}) {
+        const CliResult refused = runScript(QString::fromLatin1(bad) + u'\n');
+        QVERIFY2(refused.exitCode != 0, bad);
+        QCOMPARE(refused.err.count('\n'), 1);
+    }
+}
+
+void TestShell::teachingModeStallIsReportedAndBroken()
+{
+    const QString image = createImage(m_dir->path(), QStringLiteral("big.img"), 4 << 20, 5);
+    QVERIFY(writeBytes(m_dir->filePath(QStringLiteral("data.bin")), patternBytes(4, 0, 1 << 20)));
+    const QString key(128, u'a');
+    const CliResult result =
+        runScript(QStringLiteral("create base 0 8192 linear %1 0\n"
+                                 "create lower 0 8192 crypt aes-xts-plain64 %2 0 base 0\n"
+                                 "create upper 0 8192 crypt aes-xts-plain64 %2 0 lower 0\n"
+                                 "set lower pool 32\n"
+                                 "set upper pool 32\n"
+                                 "write upper 0 %D/data.bin\n"
+                                 "set lower teaching on\n"
+                                 "set upper teaching on\n"
+                                 "watchdog 0.5\n"
+                                 "write upper 0 %D/data.bin\n")
+                      .arg(image, key));
+    QCOMPARE(result.exitCode, 1);
+    QVERIFY2(result.err.startsWith("cryptstack: watchdog: no bio completed for 0.5 s"),
+             result.err.constData());
+    QVERIFY2(result.err.contains("waits for pages of the page pool of \"upper\""), result.err.constData());
+    QVERIFY2(result.err.contains("queued on its bio list, not yet started: write lower sector 0+256"),
+             result.err.constData());
+    QVERIFY2(result.err.trimmed().endsWith(":10: upper: write failed at sector 256: I/O error"),
+             result.err.constData());
 }
 
 QTEST_GUILESS_MAIN(TestShell)
