@@ -184,13 +184,15 @@ Status BlockDevice::readBytes(uint64_t offset, void* buffer, uint64_t bytes)
 {
     if (bytes == 0)
         return Status::ok();
-    const uint64_t first = offset >> SectorShift;
-    const uint64_t last = (offset + bytes - 1) >> SectorShift;
-    const uint64_t head = offset & (SectorSize - 1);
-    if (head == 0 && (bytes & (SectorSize - 1)) == 0)
-        return readSectors(first, buffer, bytes);
-    std::vector<std::byte> span((last - first + 1) << SectorShift);
-    if (Status status = readSectors(first, span.data(), span.size()); !status)
+    // Whole logical blocks: a device with 4096-byte blocks refuses anything smaller.
+    const uint64_t block = logicalBlockSize();
+    const uint64_t head = offset % block;
+    if (head == 0 && bytes % block == 0)
+        return readSectors(offset >> SectorShift, buffer, bytes);
+    const uint64_t first = offset - head;
+    const uint64_t end = (offset + bytes + block - 1) / block * block;
+    std::vector<std::byte> span(end - first);
+    if (Status status = readSectors(first >> SectorShift, span.data(), span.size()); !status)
         return status;
     std::memcpy(buffer, span.data() + head, bytes);
     return Status::ok();
@@ -200,21 +202,24 @@ Status BlockDevice::writeBytes(uint64_t offset, const void* buffer, uint64_t byt
 {
     if (bytes == 0)
         return Status::ok();
-    const uint64_t first = offset >> SectorShift;
-    const uint64_t last = (offset + bytes - 1) >> SectorShift;
-    const uint64_t head = offset & (SectorSize - 1);
-    if (head == 0 && (bytes & (SectorSize - 1)) == 0)
-        return writeSectors(first, buffer, bytes);
-    // Read-modify-write the partial first and last sectors; the middle comes from the caller.
-    std::vector<std::byte> span((last - first + 1) << SectorShift);
-    if (Status status = readSectors(first, span.data(), SectorSize); !status)
+    const uint64_t block = logicalBlockSize();
+    const uint64_t head = offset % block;
+    if (head == 0 && bytes % block == 0)
+        return writeSectors(offset >> SectorShift, buffer, bytes);
+    // Read-modify-write the partial first and last blocks; the middle comes from the caller.
+    const uint64_t first = offset - head;
+    const uint64_t end = (offset + bytes + block - 1) / block * block;
+    std::vector<std::byte> span(end - first);
+    if (Status status = readSectors(first >> SectorShift, span.data(), block); !status)
         return status;
-    if (last != first) {
-        if (Status status = readSectors(last, span.data() + span.size() - SectorSize, SectorSize); !status)
+    if (span.size() > block) {
+        const uint64_t lastBlock = end - block;
+        if (Status status = readSectors(lastBlock >> SectorShift, span.data() + span.size() - block, block);
+            !status)
             return status;
     }
     std::memcpy(span.data() + head, buffer, bytes);
-    return writeSectors(first, span.data(), span.size());
+    return writeSectors(first >> SectorShift, span.data(), span.size());
 }
 
 CompletionContextScope::CompletionContextScope() : m_previous(t_inCompletionContext)

@@ -28,6 +28,7 @@ public:
     Status preresume() override;
     void resume() override;
     QList<DeviceArea> devices() const override;
+    uint32_t logicalBlockSize() const override { return m_sectorSize; }
 
     CryptMetrics metrics() const;
     // The per-bio trace ring (empty unless "set NAME trace on").
@@ -52,14 +53,14 @@ private:
     uint32_t m_integrityKeySize = 0; // integrity_key_size:<n>, 0 = not given
 
     size_t m_keySize = 0;
-    SecureBuffer m_key;             // wiped after use for keyring keys, as the kernel does
-    QString m_keyringDescription;   // "<type>:<description>" for a keyring key
+    SecureBuffer m_key;           // wiped after use for keyring keys, as the kernel does
+    QString m_keyringDescription; // "<type>:<description>" for a keyring key
     bool m_keyValid = false;
     bool m_suspended = false;
 
     size_t m_ivSize = 0;
     size_t m_modeBlockSize = 0;
-    QString m_ivMode;               // empty when the mode takes no IV
+    QString m_ivMode; // empty when the mode takes no IV
     IvGeneratorFactory::KeySplit m_split{1, 0};
 
     uint64_t m_ivOffset = 0;

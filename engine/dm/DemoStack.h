@@ -1,5 +1,6 @@
-// A small demo stack for a first start: an image file with recognisable content and a concise
-// file that stacks linear mappings over it, so the window shows something real.
+// A small demo stack for a first start: an encrypted image file holding recognisable text and a
+// concise file that stacks linear, crypt, delay and zero mappings over it, so the window shows
+// something real.
 #pragma once
 
 #include "core/Result.h"
@@ -8,8 +9,8 @@
 
 namespace cryptstack {
 
-// Creates demo.img and demo.concise in the directory unless they exist; returns the concise
-// file's path.
+// Creates demo.img and demo.concise in the directory unless both exist (the concise file holds a
+// random demo key, readable by the owner only); returns the concise file's path.
 Result<QString> ensureDemoStack(const QString& directory);
 
 } // namespace cryptstack

@@ -23,7 +23,8 @@ struct MappedDevice::CloneBio : Bio
 };
 
 MappedDevice::MappedDevice(Identity identity, std::shared_ptr<Table> table)
-    : m_identity(std::move(identity)), m_sectors(table->sectors()), m_active(std::move(table))
+    : m_identity(std::move(identity)), m_sectors(table->sectors()),
+      m_logicalBlockSize(table->logicalBlockSize()), m_active(std::move(table))
 {}
 
 MappedDevice::~MappedDevice()
@@ -217,6 +218,7 @@ Status MappedDevice::resume()
             retired = std::move(m_active);
             m_active = std::move(m_inactive);
             m_sectors.store(m_active->sectors(), std::memory_order_release);
+            m_logicalBlockSize.store(m_active->logicalBlockSize(), std::memory_order_release);
         }
         m_suspended = false;
         held.swap(m_held);

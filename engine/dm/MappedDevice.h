@@ -32,6 +32,7 @@ public:
     QString displayName() const override { return m_identity.name; }
     uint64_t sectors() const override { return m_sectors.load(std::memory_order_acquire); }
     bool isReadOnly() const override { return m_identity.readOnly; }
+    uint32_t logicalBlockSize() const override { return m_logicalBlockSize.load(std::memory_order_acquire); }
 
     const Identity& identity() const { return m_identity; }
     std::shared_ptr<Table> activeTable() const;
@@ -73,6 +74,7 @@ private:
     const Identity m_identity;
     std::atomic<uint64_t> m_sectors;
     std::atomic<uint64_t> m_completed{0};
+    std::atomic<uint32_t> m_logicalBlockSize;
 
     std::mutex m_controlMutex; // serialises suspend and resume; held while draining
     mutable std::mutex m_mutex;

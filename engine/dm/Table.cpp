@@ -40,7 +40,11 @@ Result<std::shared_ptr<Table>> Table::build(const QStringList& lines, const Targ
     }
     // dm_table_complete: every device range a target uses must lie inside that device.
     for (size_t i = 0; i < table->m_segments.size(); ++i) {
+        table->m_logicalBlockSize =
+            std::max(table->m_logicalBlockSize, table->m_segments[i].target->logicalBlockSize());
         for (const DeviceArea& area : table->m_segments[i].target->devices()) {
+            table->m_logicalBlockSize =
+                std::max(table->m_logicalBlockSize, area.ref.device->logicalBlockSize());
             const uint64_t deviceSectors = area.ref.device->sectors();
             if (area.start > deviceSectors || area.length > deviceSectors - area.start) {
                 return Status(ErrorCode::InvalidArgument,

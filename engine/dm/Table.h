@@ -30,6 +30,8 @@ public:
     ~Table();
 
     uint64_t sectors() const { return m_sectors; }
+    // The largest logical block size of its targets and the devices below them (stacked limits).
+    uint32_t logicalBlockSize() const { return m_logicalBlockSize; }
     const std::vector<Segment>& segments() const { return m_segments; }
     // The segment holding this sector (which must be < sectors()).
     size_t segmentIndexFor(uint64_t sector) const;
@@ -46,6 +48,7 @@ public:
 private:
     std::vector<Segment> m_segments;
     uint64_t m_sectors = 0;
+    uint32_t m_logicalBlockSize = SectorSize;
 };
 
 } // namespace cryptstack

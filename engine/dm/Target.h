@@ -86,6 +86,9 @@ public:
     virtual Status preresume() { return Status::ok(); }
     virtual void resume() {}
 
+    // The smallest I/O unit the target accepts (the crypt target's sector_size).
+    virtual uint32_t logicalBlockSize() const { return SectorSize; }
+
     // Every lower device range this target uses, for size checks, deps and the stack tree.
     virtual QList<DeviceArea> devices() const { return {}; }
 };

@@ -41,12 +41,19 @@ void TestDemoStack::createsOnceAndBuilds()
     auto top = registry.find(QStringLiteral("demo-top"));
     QVERIFY(top);
     QVERIFY(top->isReadOnly());
-    // demo-top sector 0 -> demo-slow 2048 -> demo-base 2048 -> demo.img sector 4096 + 2048.
+    // demo-top sector 0 -> demo-slow 4096 -> demo-crypt 4096, decrypted from demo.img.
+    QCOMPARE(top->logicalBlockSize(), uint32_t{4096}); // stacked over a 4096-byte-sector crypt device
     QByteArray sector(512, Qt::Uninitialized);
-    QVERIFY(top->readSectors(0, sector.data(), 512));
-    QVERIFY2(sector.startsWith("CryptStack demo image, sector 6144\n"), sector.left(40).constData());
+    QVERIFY(top->readBytes(0, sector.data(), 512));
+    QVERIFY2(sector.startsWith("CryptStack demo volume, sector 4096\n"), sector.left(40).constData());
+    // The image itself holds ciphertext, not the text.
+    QFile raw(dir.filePath(QStringLiteral("data/demo.img")));
+    QVERIFY(raw.open(QIODevice::ReadOnly));
+    QVERIFY(!raw.readAll().contains("CryptStack demo volume"));
+    QCOMPARE(QFile(*concise).permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther),
+             QFileDevice::Permissions());
     // The zero segment at the end.
-    QVERIFY(top->readSectors(5000, sector.data(), 512));
+    QVERIFY(top->readBytes(9000 * 512, sector.data(), 512));
     QCOMPARE(sector, QByteArray(512, '\0'));
 }
 

@@ -69,8 +69,8 @@ void TestMainWindow::openStackFileLoadsDemo()
     DeviceRegistry registry;
     MainWindow window(registry);
     QVERIFY(window.openStackFile(*concise));
-    QCOMPARE(registry.names(), (QStringList{QStringLiteral("demo-base"), QStringLiteral("demo-slow"),
-                                            QStringLiteral("demo-top")}));
+    QCOMPARE(registry.names(), (QStringList{QStringLiteral("demo-base"), QStringLiteral("demo-crypt"),
+                                            QStringLiteral("demo-slow"), QStringLiteral("demo-top")}));
     auto* tree = window.findChild<QTreeWidget*>(QStringLiteral("deviceTree"));
     QCOMPARE(tree->topLevelItemCount(), 1);
     QCOMPARE(tree->topLevelItem(0)->text(0), QStringLiteral("demo-top"));
