@@ -142,17 +142,8 @@ Status Shell::execute(const QString& line)
     }
     if (verb == u"keyctl")
         return keyctl(words);
-    if (verb == u"stats") {
-        QStringList rest = words;
-        const bool json = takeFlag(rest, {u"--json"});
-        if (rest.size() != 1)
-            return usage(QStringLiteral("stats NAME [--json]"));
-        auto text = statsReport(registry, rest.first(), json);
-        if (!text)
-            return text.status();
-        m_context.console().print(*text);
-        return Status::ok();
-    }
+    if (verb == u"stats")
+        return deviceReport(words, QStringLiteral("stats NAME [--json]"), &statsReport);
     if (verb == u"write")
         return writeCommand(words);
     if (verb == u"watchdog") {
@@ -164,17 +155,9 @@ Status Shell::execute(const QString& line)
             std::chrono::milliseconds(words.first() == u"off" ? 0 : static_cast<int64_t>(seconds * 1000)));
         return Status::ok();
     }
-    if (verb == u"trace") {
-        QStringList rest = words;
-        const bool json = takeFlag(rest, {u"--json"});
-        if (rest.size() != 1)
-            return usage(QStringLiteral("trace NAME [--json] (after set NAME trace on)"));
-        auto text = traceReport(registry, rest.first(), json);
-        if (!text)
-            return text.status();
-        m_context.console().print(*text);
-        return Status::ok();
-    }
+    if (verb == u"trace")
+        return deviceReport(words, QStringLiteral("trace NAME [--json] (after set NAME trace on)"),
+                            &traceReport);
     if (verb == u"workload")
         return workload(words);
     if (verb == u"sleep") {
@@ -198,6 +181,19 @@ Status Shell::execute(const QString& line)
         return Status::ok();
     }
     return Status(ErrorCode::InvalidArgument, QStringLiteral("unknown command \"%1\" (try help)").arg(verb));
+}
+
+Status Shell::deviceReport(const QStringList& words, const QString& usageText, ReportFunction report)
+{
+    QStringList rest = words;
+    const bool json = takeFlag(rest, {u"--json"});
+    if (rest.size() != 1)
+        return usage(usageText);
+    auto text = report(m_context.registry(), rest.first(), json);
+    if (!text)
+        return text.status();
+    m_context.console().print(*text);
+    return Status::ok();
 }
 
 Status Shell::keyctl(const QStringList& words)

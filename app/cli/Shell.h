@@ -32,6 +32,9 @@ private:
     Status report(const QStringList& words);
     Status message(const QStringList& words);
     Status keyctl(const QStringList& words);
+    // "VERB NAME [--json]": prints the report the function makes for the device.
+    using ReportFunction = Result<QString> (*)(const DeviceRegistry&, const QString&, bool);
+    Status deviceReport(const QStringList& words, const QString& usageText, ReportFunction report);
     Status workload(QStringList words);
     Result<QStringList> tableLines(const QStringList& words, const QString& command) const;
 

@@ -40,8 +40,7 @@ Status checkName(const QString& name)
 DeviceRegistry::DeviceRegistry(TargetTypeRegistry types)
     : m_types(std::move(types)), m_now([] { return std::chrono::steady_clock::now(); }),
       m_watchdog(std::make_unique<StallWatchdog>(*this))
-{
-}
+{}
 
 DeviceRegistry::~DeviceRegistry()
 {
@@ -160,14 +159,10 @@ Status DeviceRegistry::reload(const QString& name, const QStringList& tableLines
 
 Status DeviceRegistry::suspend(const QString& name)
 {
-    std::shared_ptr<MappedDevice> device;
-    {
-        std::lock_guard lock(m_mutex);
-        auto found = get(name);
-        if (!found)
-            return found.status();
-        device = found.value();
-    }
+    auto found = get(name);
+    if (!found)
+        return found.status();
+    const std::shared_ptr<MappedDevice> device = found.value();
     // Not under the registry lock: draining may wait for a lower device that someone else resumes.
     device->suspend();
     return Status::ok();
@@ -175,14 +170,10 @@ Status DeviceRegistry::suspend(const QString& name)
 
 Status DeviceRegistry::resume(const QString& name)
 {
-    std::shared_ptr<MappedDevice> device;
-    {
-        std::lock_guard lock(m_mutex);
-        auto found = get(name);
-        if (!found)
-            return found.status();
-        device = found.value();
-    }
+    auto found = get(name);
+    if (!found)
+        return found.status();
+    const std::shared_ptr<MappedDevice> device = found.value();
     return device->resume().prefixed(QStringLiteral("device %1: ").arg(quoted(name)));
 }
 
@@ -229,14 +220,10 @@ void DeviceRegistry::removeAll()
 
 Result<QString> DeviceRegistry::message(const QString& name, uint64_t sector, const QStringList& words)
 {
-    std::shared_ptr<MappedDevice> device;
-    {
-        std::lock_guard lock(m_mutex);
-        auto found = get(name);
-        if (!found)
-            return found.status();
-        device = found.value();
-    }
+    auto found = get(name);
+    if (!found)
+        return found.status();
+    const std::shared_ptr<MappedDevice> device = found.value();
     auto reply = device->message(sector, words);
     if (!reply)
         return reply.status().prefixed(QStringLiteral("device %1: ").arg(quoted(name)));
@@ -245,14 +232,10 @@ Result<QString> DeviceRegistry::message(const QString& name, uint64_t sector, co
 
 Status DeviceRegistry::setEngineOption(const QString& name, const QString& option, const QString& value)
 {
-    std::shared_ptr<MappedDevice> device;
-    {
-        std::lock_guard lock(m_mutex);
-        auto found = get(name);
-        if (!found)
-            return found.status();
-        device = found.value();
-    }
+    auto found = get(name);
+    if (!found)
+        return found.status();
+    const std::shared_ptr<MappedDevice> device = found.value();
     Status result(ErrorCode::NotSupported,
                   QStringLiteral("device %1 has no target with a setting \"%2\"").arg(quoted(name), option));
     for (const Segment& segment : device->activeTable()->segments()) {
