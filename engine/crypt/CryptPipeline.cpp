@@ -15,9 +15,9 @@ thread_local bool t_inAsyncCallback = false;
 
 uint64_t nowNs()
 {
-    return static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-            .count());
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
 }
 
 } // namespace
@@ -76,7 +76,8 @@ struct CryptPipeline::AsyncRequest
 };
 
 CryptPipeline::CryptPipeline(Config config, std::unique_ptr<CipherSet> ciphers)
-    : m_config(std::move(config)), m_pool(std::max<uint64_t>(config.poolPages, PagePool::pagesFor(MaxPieceBytes))),
+    : m_config(std::move(config)),
+      m_pool(std::max<uint64_t>(config.poolPages, PagePool::pagesFor(MaxPieceBytes))),
       m_cipherTemplate(std::move(ciphers)), m_entry(std::make_unique<Entry>(this))
 {
     const unsigned workers = m_config.workers ? m_config.workers : std::max(1, QThread::idealThreadCount());
@@ -350,6 +351,10 @@ void CryptPipeline::convert(Io* io, bool mayWait)
             finish(io, BioStatus::IoError, io->sector512);
             return;
         }
+        if (isTeaching()) {
+            std::lock_guard lock(m_holdersMutex);
+            m_pageHolders.insert(io); // so a stall report can say which bios hold the pages
+        }
     }
     if (!isAsync() || isTeaching()) {
         const bool ok = convertNow(io);
@@ -365,7 +370,8 @@ void CryptPipeline::convert(Io* io, bool mayWait)
     std::unique_lock lock(m_driverMutex);
     m_asyncStage.enter();
     if (m_driverQueue.size() < m_config.asyncQueueLength) {
-        m_driverQueue.push_back(std::make_shared<AsyncRequest>(AsyncRequest{io, false, true})); // -EINPROGRESS
+        m_driverQueue.push_back(
+            std::make_shared<AsyncRequest>(AsyncRequest{io, false, true})); // -EINPROGRESS
         m_driverReady.notify_one();
         return;
     }
@@ -493,7 +499,8 @@ void CryptPipeline::writeDone(Bio* lower)
     Io* io = static_cast<Io*>(lower->priv);
     CryptPipeline* self = io->pipeline;
     self->traceStage(io, TraceStage::LowerCompleted);
-    const uint64_t errorSector = lower->status == BioStatus::Ok ? 0 : lower->errorSector - self->m_config.start;
+    const uint64_t errorSector =
+        lower->status == BioStatus::Ok ? 0 : lower->errorSector - self->m_config.start;
     self->finish(io, lower->status, errorSector);
 }
 
@@ -501,8 +508,13 @@ void CryptPipeline::finish(Io* io, BioStatus status, uint64_t errorSector)
 {
     if (status != BioStatus::Ok)
         m_errors.fetch_add(1, std::memory_order_relaxed);
-    if (io->bounce)
+    if (io->bounce) {
+        {
+            std::lock_guard lock(m_holdersMutex);
+            m_pageHolders.erase(io);
+        }
         m_pool.give(std::move(io->bounce), io->bytes);
+    }
     traceStage(io, TraceStage::Completed);
     Group* group = io->group;
     delete io;
@@ -539,6 +551,19 @@ void CryptPipeline::traceStage(const Io* io, TraceStage stage)
 QStringList CryptPipeline::poolWaiters() const
 {
     return m_pool.waiters();
+}
+
+QStringList CryptPipeline::pageHolders() const
+{
+    QStringList holders;
+    std::lock_guard lock(m_holdersMutex);
+    for (const Io* io : m_pageHolders) {
+        holders += QStringLiteral("write sector %1+%2 (%3 pages)")
+                       .arg(io->sector512)
+                       .arg(io->bytes >> SectorShift)
+                       .arg(PagePool::pagesFor(io->bytes));
+    }
+    return holders;
 }
 
 void CryptPipeline::failPoolWaiters()

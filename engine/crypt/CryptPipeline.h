@@ -25,6 +25,7 @@
 
 #include <deque>
 #include <map>
+#include <set>
 
 namespace cryptstack {
 
@@ -45,10 +46,10 @@ public:
     {
         QString deviceName;
         DeviceRef lower;
-        uint64_t start = 0;       // first sector on the lower device
+        uint64_t start = 0; // first sector on the lower device
         unsigned sectorSize = 512;
         CryptFlags flags;
-        unsigned workers = 0;     // 0: one per core
+        unsigned workers = 0; // 0: one per core
         uint64_t poolPages = 4096;
         unsigned asyncQueueLength = 32;
     };
@@ -74,6 +75,8 @@ public:
     bool isTeaching() const { return m_teaching.load(std::memory_order_acquire); }
     // For the watchdog: who waits for pool pages, and failing those waits to break a deadlock.
     QStringList poolWaiters() const;
+    // In teaching mode: the writes holding pool pages, e.g. "write sector 0+256 (32 pages)".
+    QStringList pageHolders() const;
     void failPoolWaiters();
     // After "key set" (the device is suspended and drained).
     void replaceCiphers(std::unique_ptr<CipherSet> ciphers);
@@ -147,6 +150,8 @@ private:
     bool m_driverStopping = false;
 
     BioTrace m_trace;
+    mutable std::mutex m_holdersMutex;
+    std::set<const Io*> m_pageHolders;
     StageCounter m_ioStage, m_cryptStage, m_writeStage, m_asyncStage;
     std::atomic<int64_t> m_inFlight{0};
     std::atomic<uint64_t> m_errors{0};

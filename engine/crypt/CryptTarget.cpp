@@ -25,10 +25,11 @@ Status invalid(const char* text)
 
 bool knownIvMode(const QString& mode)
 {
-    static const QStringList modes{QStringLiteral("plain"),  QStringLiteral("plain64"), QStringLiteral("plain64be"),
-                                   QStringLiteral("essiv"),  QStringLiteral("benbi"),   QStringLiteral("null"),
-                                   QStringLiteral("eboiv"),  QStringLiteral("elephant"), QStringLiteral("lmk"),
-                                   QStringLiteral("tcw"),    QStringLiteral("random")};
+    static const QStringList modes{
+        QStringLiteral("plain"), QStringLiteral("plain64"),  QStringLiteral("plain64be"),
+        QStringLiteral("essiv"), QStringLiteral("benbi"),    QStringLiteral("null"),
+        QStringLiteral("eboiv"), QStringLiteral("elephant"), QStringLiteral("lmk"),
+        QStringLiteral("tcw"),   QStringLiteral("random")};
     return modes.contains(mode);
 }
 
@@ -37,9 +38,9 @@ bool knownIvMode(const QString& mode)
 size_t maxKeySize(const QString& cipher)
 {
     static const QHash<QString, size_t> sizes = {
-        {QStringLiteral("aes"), 32},  {QStringLiteral("serpent"), 32}, {QStringLiteral("twofish"), 32},
-        {QStringLiteral("camellia"), 32}, {QStringLiteral("cast5"), 16}, {QStringLiteral("blowfish"), 56},
-        {QStringLiteral("des3_ede"), 24}, {QStringLiteral("sm4"), 16}, {QStringLiteral("aria"), 32},
+        {QStringLiteral("aes"), 32},      {QStringLiteral("serpent"), 32}, {QStringLiteral("twofish"), 32},
+        {QStringLiteral("camellia"), 32}, {QStringLiteral("cast5"), 16},   {QStringLiteral("blowfish"), 56},
+        {QStringLiteral("des3_ede"), 24}, {QStringLiteral("sm4"), 16},     {QStringLiteral("aria"), 32},
     };
     return sizes.value(cipher, 0);
 }
@@ -80,7 +81,8 @@ Result<std::unique_ptr<Target>> CryptTarget::create(const TargetContext& context
         if (Status status = target->parseOptions(words.mid(5)); !status)
             return status;
     }
-    auto spec = CipherSpec::parse(words.at(0), target->m_integrityType.compare(u"aead", Qt::CaseInsensitive) == 0);
+    auto spec =
+        CipherSpec::parse(words.at(0), target->m_integrityType.compare(u"aead", Qt::CaseInsensitive) == 0);
     if (!spec)
         return spec.status();
     target->m_spec = spec.value();
@@ -156,7 +158,8 @@ Status CryptTarget::parseOptions(const QStringList& words)
             if (size == 0 || size > MaxTagSize)
                 return invalid("Invalid integrity arguments");
             const QString type = option.mid(colon + 1);
-            if (type.compare(u"aead", Qt::CaseInsensitive) != 0 && type.compare(u"none", Qt::CaseInsensitive) != 0)
+            if (type.compare(u"aead", Qt::CaseInsensitive) != 0 &&
+                type.compare(u"none", Qt::CaseInsensitive) != 0)
                 return invalid("Unknown integrity profile");
             m_integrityTagSize = size;
             m_integrityType = type;
@@ -217,7 +220,8 @@ Status CryptTarget::setKey(const QString& keyWord)
     if (keyWord.startsWith(u':')) {
         // ":<size>:<type>:<description>", no whitespace anywhere.
         const QStringList parts = keyWord.mid(1).split(u':');
-        if (parts.size() < 3 || keyWord.contains(QRegularExpression(QStringLiteral("\\s"))) || !m_context.keyring)
+        if (parts.size() < 3 || keyWord.contains(QRegularExpression(QStringLiteral("\\s"))) ||
+            !m_context.keyring)
             return failed;
         const QString description = parts.mid(2).join(u':');
         const auto type = KeyRing::typeFromName(parts.at(1));
@@ -255,7 +259,8 @@ Result<std::unique_ptr<CipherSet>> CryptTarget::buildCipherSet() const
     const size_t subkey = (m_keySize - m_split.extraSize) >> std::countr_zero(transforms);
     std::vector<std::unique_ptr<SectorCipher>> list;
     for (unsigned i = 0; i < transforms; ++i) {
-        auto cipher = CipherFactory::createSectorCipher(m_spec.cipher, m_spec.chainMode, m_key.slice(i * subkey, subkey));
+        auto cipher = CipherFactory::createSectorCipher(m_spec.cipher, m_spec.chainMode,
+                                                        m_key.slice(i * subkey, subkey));
         if (!cipher)
             return keyFailed;
         list.push_back(std::move(cipher.value()));
@@ -302,16 +307,18 @@ QString CryptTarget::keyText(bool showKeys) const
     if (!m_keyringDescription.isEmpty())
         return QStringLiteral(":%1:%2").arg(m_keySize).arg(m_keyringDescription);
     // Like dmsetup without --showkeys: the key's digits are masked.
-    return showKeys && m_key.size() == m_keySize ? m_key.toHex() : QString(static_cast<qsizetype>(m_keySize * 2), u'0');
+    return showKeys && m_key.size() == m_keySize ? m_key.toHex()
+                                                 : QString(static_cast<qsizetype>(m_keySize * 2), u'0');
 }
 
 QString CryptTarget::status(StatusType type, bool showKeys) const
 {
     if (type == StatusType::Info)
         return {};
-    QString text = m_spec.text + u' ' + keyText(showKeys) +
-                   QStringLiteral(" %1 %2 %3").arg(QString::number(m_ivOffset), escapeTableWord(m_device.word),
-                                                    QString::number(m_start));
+    QString text =
+        m_spec.text + u' ' + keyText(showKeys) +
+        QStringLiteral(" %1 %2 %3")
+            .arg(QString::number(m_ivOffset), escapeTableWord(m_device.word), QString::number(m_start));
     QStringList options;
     if (m_flags.allowDiscards)
         options += QStringLiteral("allow_discards");
@@ -348,8 +355,9 @@ Result<QString> CryptTarget::message(const QStringList& words)
     if (words.size() == 3 && words.at(1).compare(u"set", Qt::CaseInsensitive) == 0) {
         const auto size = keySizeOf(words.at(2));
         if (!size || *size != m_keySize)
-            return Status(ErrorCode::InvalidArgument,
-                          QStringLiteral("key set: the key must be %1 bytes, as in the table").arg(m_keySize));
+            return Status(
+                ErrorCode::InvalidArgument,
+                QStringLiteral("key set: the key must be %1 bytes, as in the table").arg(m_keySize));
         if (Status status = setKey(words.at(2)); !status)
             return status;
         auto ciphers = buildCipherSet();
@@ -416,13 +424,19 @@ QStringList CryptTarget::waits() const
 {
     QStringList lines;
     const CryptMetrics m = m_pipeline->metrics();
+    const QStringList holders = m_pipeline->pageHolders();
+    const QString heldBy = holders.isEmpty()
+                               ? QStringLiteral("%1 bio(s) in flight").arg(m.biosInFlight)
+                               : QStringLiteral("the bios of \"%1\": %2")
+                                     .arg(m_context.mappedName, holders.join(QStringLiteral(", ")));
     for (const QString& waiter : m_pipeline->poolWaiters()) {
-        lines += QStringLiteral("thread %1 waits for pages of the page pool of \"%2\" (%3 of %4 pages in use, held by %5 "
-                                "bio(s) in flight)")
-                     .arg(waiter, m_context.mappedName)
-                     .arg(m.poolPagesInUse)
-                     .arg(m.poolPageLimit)
-                     .arg(m.biosInFlight);
+        lines +=
+            QStringLiteral(
+                "thread %1 waits for pages of the page pool of \"%2\" (%3 of %4 pages in use, held by %5)")
+                .arg(waiter, m_context.mappedName)
+                .arg(m.poolPagesInUse)
+                .arg(m.poolPageLimit)
+                .arg(heldBy);
     }
     return lines;
 }
