@@ -109,7 +109,8 @@ void MainWindow::addChildren(QTreeWidgetItem* item, const QString& name, int dep
     if (!device || depth > 64)
         return;
     QStringList types;
-    for (const Segment& segment : device->activeTable()->segments()) {
+    const std::shared_ptr<Table> table = device->activeTable(); // keeps the segments alive
+    for (const Segment& segment : table->segments()) {
         if (!types.contains(segment.type))
             types += segment.type;
     }

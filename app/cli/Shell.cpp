@@ -149,7 +149,7 @@ Status Shell::execute(const QString& line)
     if (verb == u"watchdog") {
         bool ok = false;
         const double seconds = words.value(0).toDouble(&ok);
-        if (words.size() != 1 || (words.first() != u"off" && (!ok || seconds <= 0 || seconds > 3600)))
+        if (words.size() != 1 || (words.first() != u"off" && (!ok || seconds < 0.1 || seconds > 3600)))
             return usage(QStringLiteral("watchdog SECONDS|off (the stall timeout, 0.1 to 3600 s)"));
         registry.watchdog().setTimeout(
             std::chrono::milliseconds(words.first() == u"off" ? 0 : static_cast<int64_t>(seconds * 1000)));

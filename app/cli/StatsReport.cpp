@@ -75,7 +75,8 @@ Result<QString> traceReport(const DeviceRegistry& registry, const QString& name,
     if (!device)
         return device.status();
     const CryptTarget* crypt = nullptr;
-    for (const Segment& segment : (*device)->activeTable()->segments()) {
+    const std::shared_ptr<Table> table = (*device)->activeTable(); // keeps the segments alive
+    for (const Segment& segment : table->segments()) {
         if ((crypt = dynamic_cast<const CryptTarget*>(segment.target.get())))
             break;
     }
@@ -126,7 +127,8 @@ Result<QString> statsReport(const DeviceRegistry& registry, const QString& name,
         return device.status();
     QJsonArray segments;
     QString text;
-    for (const Segment& segment : (*device)->activeTable()->segments()) {
+    const std::shared_ptr<Table> table = (*device)->activeTable(); // keeps the segments alive
+    for (const Segment& segment : table->segments()) {
         const auto* crypt = dynamic_cast<const CryptTarget*>(segment.target.get());
         if (!crypt)
             continue;

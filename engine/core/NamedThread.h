@@ -5,8 +5,10 @@
 
 #include <QString>
 
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 
 class QThread;
 
@@ -26,6 +28,9 @@ public:
 private:
     std::unique_ptr<QThread> m_thread;
     std::function<void()> m_requestStop;
+    std::mutex m_finishedMutex;
+    std::condition_variable m_finishedCondition;
+    bool m_finished = false;
 };
 
 } // namespace cryptstack

@@ -39,30 +39,38 @@ Result<CipherSpec> parseLegacy(const QString& text, bool aeadRequested)
         spec.keyCount = *count;
     }
     bool hasChainMode = firstDash >= 0;
+    bool ivOptionsGiven = false;
     QString ivPart;
     if (hasChainMode) {
         const qsizetype secondDash = rest.indexOf(u'-');
         spec.chainMode = secondDash < 0 ? rest : rest.left(secondDash);
+        // strsep leaves ivmode NULL only when there is no second dash, and ivopts NULL only when
+        // there is no colon: "aes-cbc-" has an empty, not a missing, IV mode.
+        spec.ivModeGiven = secondDash >= 0;
         if (secondDash >= 0) {
             ivPart = rest.mid(secondDash + 1);
             const qsizetype ivColon = ivPart.indexOf(u':');
             spec.ivMode = ivColon < 0 ? ivPart : ivPart.left(ivColon);
-            if (ivColon >= 0)
+            if (ivColon >= 0) {
                 spec.ivOptions = ivPart.mid(ivColon + 1);
+                ivOptionsGiven = true;
+            }
         }
     }
     // The original mapping format: "aes" or "aes-plain" mean aes-cbc-plain.
-    if (!hasChainMode || (spec.chainMode == u"plain" && spec.ivMode.isEmpty())) {
+    if (!hasChainMode || (spec.chainMode == u"plain" && !spec.ivModeGiven)) {
         spec.chainMode = QStringLiteral("cbc");
         spec.ivMode = QStringLiteral("plain");
+        spec.ivModeGiven = true;
     }
-    if (spec.chainMode != u"ecb" && spec.ivMode.isEmpty())
+    if (spec.chainMode != u"ecb" && !spec.ivModeGiven)
         return invalid("IV mechanism required");
-    if (spec.ivMode == u"essiv" && spec.ivOptions.isEmpty())
+    if (spec.ivMode == u"essiv" && !ivOptionsGiven)
         return invalid("Digest algorithm missing for ESSIV mode");
-    const qsizetype apiLength = spec.ivMode == u"essiv"
-                                    ? QStringLiteral("essiv(%1(%2),%3)").arg(spec.chainMode, spec.cipher, spec.ivOptions).size()
-                                    : spec.chainMode.size() + spec.cipher.size() + 2;
+    const qsizetype apiLength =
+        spec.ivMode == u"essiv"
+            ? QStringLiteral("essiv(%1(%2),%3)").arg(spec.chainMode, spec.cipher, spec.ivOptions).size()
+            : spec.chainMode.size() + spec.cipher.size() + 2;
     if (apiLength >= MaxAlgorithmName)
         return Status(ErrorCode::NoMemory, QStringLiteral("Cannot allocate cipher strings"));
     return spec;
@@ -81,6 +89,7 @@ Result<CipherSpec> parseCapi(const QString& text, bool aeadRequested)
     }
     if (const qsizetype dash = api.lastIndexOf(u'-'); dash >= 0) {
         spec.ivMode = api.mid(dash + 1);
+        spec.ivModeGiven = true;
         api.truncate(dash);
     }
     if (spec.ivMode == u"lmk")
@@ -114,6 +123,7 @@ Result<CipherSpec> parseCapi(const QString& text, bool aeadRequested)
         spec.chainMode = match.captured(1);
         spec.cipher = match.captured(2);
         spec.ivMode = QStringLiteral("essiv");
+        spec.ivModeGiven = true;
         spec.ivOptions = match.captured(3);
         return spec;
     }

@@ -11,13 +11,14 @@ namespace cryptstack {
 
 struct CipherSpec
 {
-    QString text;      // exactly as given; printed back verbatim by status
+    QString text; // exactly as given; printed back verbatim by status
     bool capi = false;
-    QString cipher;    // block cipher name, e.g. "aes"
-    QString chainMode; // ecb, cbc, xts, ctr, lrw, pcbc
-    QString ivMode;    // empty: no IV generator
-    QString ivOptions; // e.g. the ESSIV hash
-    unsigned keyCount = 1; // tfms_count
+    QString cipher;           // block cipher name, e.g. "aes"
+    QString chainMode;        // ecb, cbc, xts, ctr, lrw, pcbc
+    QString ivMode;           // as given; see ivModeGiven
+    bool ivModeGiven = false; // "aes-cbc-" gives an empty IV mode, "aes-ecb" none
+    QString ivOptions;        // e.g. the ESSIV hash
+    unsigned keyCount = 1;    // tfms_count
     // A capi AEAD spec (gcm, authenc, rfc4309, rfc7539): recognised so construction fails where
     // the kernel's would without integrity metadata, never run.
     bool aead = false;

@@ -110,7 +110,11 @@ CryptPipeline::CryptPipeline(Config config, std::unique_ptr<CipherSet> ciphers)
 
 CryptPipeline::~CryptPipeline()
 {
-    m_threads.clear(); // each handle asks its loop to stop and joins it
+    // The device drained before its table went: no piece is left in any stage.
+    Q_ASSERT(m_inFlight.load() == 0);
+    // Stop the stages in the reverse order of their creation: driver, writer, io queue, workers.
+    while (!m_threads.empty())
+        m_threads.pop_back();
 }
 
 std::unique_ptr<CipherSet> CryptPipeline::acquireCiphers()
@@ -244,14 +248,24 @@ void CryptPipeline::startRead(Io* io)
 {
     // A read clone that can be had without waiting is submitted from map; otherwise the io queue
     // waits for one, so map never blocks.
-    if (m_readClones.fetch_add(1, std::memory_order_acq_rel) < ReadCloneLimit) {
+    if (takeReadClone()) {
         submitRead(io);
         return;
     }
-    m_readClones.fetch_sub(1, std::memory_order_acq_rel);
     m_ioStage.enter();
     traceStage(io, TraceStage::IoQueued);
     m_ioQueue.push(io);
+}
+
+bool CryptPipeline::takeReadClone()
+{
+    // Never counts past the limit, not even for a moment, so no wake-up can be lost.
+    int64_t current = m_readClones.load(std::memory_order_acquire);
+    while (current < ReadCloneLimit) {
+        if (m_readClones.compare_exchange_weak(current, current + 1, std::memory_order_acq_rel))
+            return true;
+    }
+    return false;
 }
 
 void CryptPipeline::ioLoop()
@@ -262,12 +276,7 @@ void CryptPipeline::ioLoop()
             const uint64_t start = nowNs();
             {
                 std::unique_lock lock(m_readCloneMutex);
-                m_readCloneFreed.wait(lock, [this] {
-                    if (m_readClones.fetch_add(1, std::memory_order_acq_rel) < ReadCloneLimit)
-                        return true;
-                    m_readClones.fetch_sub(1, std::memory_order_acq_rel);
-                    return false;
-                });
+                m_readCloneFreed.wait(lock, [this] { return takeReadClone(); });
             }
             m_ioStage.addBusy(nowNs() - start);
             m_ioStage.leave(io->bytes);
@@ -295,7 +304,8 @@ void CryptPipeline::readDone(Bio* lower)
     Io* io = static_cast<Io*>(lower->priv);
     CryptPipeline* self = io->pipeline;
     self->traceStage(io, TraceStage::LowerCompleted);
-    if (self->m_readClones.fetch_sub(1, std::memory_order_acq_rel) >= ReadCloneLimit) {
+    // The count never exceeds the limit, so a waiter can only be asleep after seeing it full.
+    if (self->m_readClones.fetch_sub(1, std::memory_order_acq_rel) == ReadCloneLimit) {
         std::lock_guard lock(self->m_readCloneMutex);
         self->m_readCloneFreed.notify_one();
     }

@@ -66,12 +66,7 @@ public:
     bool isAsync() const { return m_async.load(std::memory_order_acquire); }
     void setPoolPages(uint64_t pages) { m_pool.setLimit(pages); }
     // Teaching mode: the old design, where map encrypts inline and waits for pool pages itself.
-    void setTeaching(bool on)
-    {
-        m_teaching.store(on, std::memory_order_release);
-        if (!on)
-            m_pool.resetFailure();
-    }
+    void setTeaching(bool on) { m_teaching.store(on, std::memory_order_release); }
     bool isTeaching() const { return m_teaching.load(std::memory_order_acquire); }
     // For the watchdog: who waits for pool pages, and failing those waits to break a deadlock.
     QStringList poolWaiters() const;
@@ -98,6 +93,7 @@ private:
     void releaseCiphers(std::unique_ptr<CipherSet> set);
 
     void mapWholeBio(Bio* bio);
+    bool takeReadClone();
     void startRead(Io* io);
     void submitRead(Io* io);
     static void readDone(Bio* lower);

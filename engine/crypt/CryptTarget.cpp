@@ -201,7 +201,7 @@ Status CryptTarget::allocateCiphers()
     }
     m_ivSize = *ivSize ? std::max<size_t>(*ivSize, 8) : 0;
     m_ivMode = m_ivSize ? m_spec.ivMode : QString(); // "Selected cipher does not support IVs"
-    if (!m_ivMode.isEmpty() && !knownIvMode(m_ivMode))
+    if (m_ivSize && m_spec.ivModeGiven && !knownIvMode(m_ivMode))
         return invalid("Invalid IV mode");
     auto split = IvGeneratorFactory::keySplit(m_ivMode, m_keySize, m_spec.keyCount, m_ivSize);
     if (!split)
@@ -212,9 +212,9 @@ Status CryptTarget::allocateCiphers()
 
 Status CryptTarget::setKey(const QString& keyWord)
 {
+    // crypt_set_key's order: a refused word or a keyring key that cannot be had leaves the
+    // current key as valid as it was; a hex key invalidates it before it is decoded.
     const Status failed(ErrorCode::InvalidArgument, QStringLiteral("Error decoding and setting key"));
-    m_keyValid = false;
-    m_keyringDescription.clear();
     if (m_keySize == 0 && keyWord != u"-")
         return failed;
     if (keyWord.startsWith(u':')) {
@@ -230,15 +230,20 @@ Status CryptTarget::setKey(const QString& keyWord)
         auto payload = m_context.keyring->lookup(*type, description);
         if (!payload || payload->size() != m_keySize)
             return failed;
+        m_keyValid = false;
         m_key = std::move(payload.value());
         m_keyringDescription = parts.at(1) + u':' + description;
-    } else if (m_keySize > 0) {
-        auto decoded = SecureBuffer::fromHex(keyWord, m_keySize);
-        if (!decoded)
-            return failed;
-        m_key = std::move(*decoded);
     } else {
-        m_key = SecureBuffer();
+        m_keyValid = false;
+        m_keyringDescription.clear();
+        if (m_keySize > 0) {
+            auto decoded = SecureBuffer::fromHex(keyWord, m_keySize);
+            if (!decoded)
+                return failed;
+            m_key = std::move(*decoded);
+        } else {
+            m_key = SecureBuffer();
+        }
     }
     if (m_spec.aead) {
         m_keyValid = true; // never keyed: construction stops at the integrity check
@@ -376,10 +381,13 @@ Result<QString> CryptTarget::message(const QStringList& words)
         m_keyValid = false;
         m_keyringDescription.clear();
         if (m_keySize) {
+            m_key = SecureBuffer(m_keySize); // a keyring key was wiped already; never reuse it
             RAND_bytes(m_key.data(), static_cast<int>(m_key.size()));
-            if (auto ciphers = buildCipherSet())
-                m_pipeline->replaceCiphers(std::move(ciphers.value()));
+            auto ciphers = buildCipherSet();
             m_key.wipe();
+            if (!ciphers)
+                return ciphers.status();
+            m_pipeline->replaceCiphers(std::move(ciphers.value()));
         }
         return QString();
     }

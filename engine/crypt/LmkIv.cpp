@@ -2,6 +2,7 @@
 
 #include "core/Endian.h"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -15,15 +16,17 @@ std::unique_ptr<IvGenerator> LmkIv::clone() const
 Status LmkIv::init(const SecureBuffer& key, const IvSetup& setup)
 {
     m_seed.fill(0);
+    // The seed is the first 16 bytes of the extra key part (less if that part is shorter).
     if (m_seeded)
-        std::memcpy(m_seed.data(), key.data() + setup.transforms * setup.subkeySize, 16);
+        std::memcpy(m_seed.data(), key.data() + setup.transforms * setup.subkeySize,
+                    std::min<size_t>(16, setup.extraSize));
     return Status::ok();
 }
 
 std::array<uint8_t, 16> LmkIv::compute(const uint8_t* plaintext, uint64_t sector) const
 {
     // Exactly whole MD5 blocks: [seed 64] + blocks 1..31 (496 bytes) + 16 bytes of sector data.
-    uint8_t buffer[64 + 512];
+    uint8_t buffer[64 + 512]; // holds the seed: wiped below
     size_t length = 0;
     if (m_seeded) {
         std::memcpy(buffer, m_seed.data(), 64);
@@ -36,7 +39,9 @@ std::array<uint8_t, 16> LmkIv::compute(const uint8_t* plaintext, uint64_t sector
     storeLE32(buffer + length + 8, 4024);
     storeLE32(buffer + length + 12, 0);
     length += 16;
-    return md5RawState({buffer, length});
+    const auto state = md5RawState({buffer, length});
+    SecureBuffer::wipe(buffer, sizeof buffer);
+    return state;
 }
 
 bool LmkIv::generate(SectorRequest& request)

@@ -14,10 +14,12 @@ class LmkIv final : public IvGenerator
 {
 public:
     LmkIv(size_t ivSize, bool seeded) : m_ivSize(ivSize), m_seeded(seeded) {}
+    LmkIv(const LmkIv&) = default;
+    ~LmkIv() override { wipe(); }
 
     std::unique_ptr<IvGenerator> clone() const override;
     Status init(const SecureBuffer& key, const IvSetup& setup) override;
-    void wipe() override { m_seed.fill(0); }
+    void wipe() override { SecureBuffer::wipe(m_seed.data(), m_seed.size()); }
     bool generate(SectorRequest& request) override;
     bool post(SectorRequest& request) override;
 

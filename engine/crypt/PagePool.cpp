@@ -44,6 +44,7 @@ void PagePool::give(std::unique_ptr<std::byte[]> buffer, size_t bytes)
     {
         std::lock_guard lock(m_mutex);
         m_inUse -= pagesFor(bytes);
+        m_failing = false;
     }
     m_released.notify_all();
 }
@@ -55,12 +56,6 @@ void PagePool::failWaiters()
         m_failing = true;
     }
     m_released.notify_all();
-}
-
-void PagePool::resetFailure()
-{
-    std::lock_guard lock(m_mutex);
-    m_failing = false;
 }
 
 QStringList PagePool::waiters() const

@@ -26,10 +26,10 @@ public:
     std::unique_ptr<std::byte[]> take(size_t bytes, bool mayWait);
     void give(std::unique_ptr<std::byte[]> buffer, size_t bytes);
 
-    // Wakes every waiting taker with no buffer (the watchdog breaking a deadlock); waits from
-    // then on fail at once until reset.
+    // Wakes every waiting taker with no buffer (the watchdog breaking a deadlock). Until pages
+    // come back to the pool, takers that would wait fail at once too, so a deadlocked map call
+    // unwinds in one go; the first page given back ends that.
     void failWaiters();
-    void resetFailure();
     // The threads waiting for pages now, as "thread (n pages)".
     QStringList waiters() const;
 

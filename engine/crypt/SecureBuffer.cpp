@@ -65,6 +65,11 @@ void SecureBuffer::wipe()
         OPENSSL_cleanse(m_data, m_size);
 }
 
+void SecureBuffer::wipe(void* data, size_t size)
+{
+    OPENSSL_cleanse(data, size);
+}
+
 std::optional<SecureBuffer> SecureBuffer::fromHex(QStringView hex, size_t size)
 {
     if (static_cast<size_t>(hex.size()) < size * 2)

@@ -36,6 +36,8 @@ public:
 
     // Overwrites the contents with zeroes (the size stays).
     void wipe();
+    // Zeroes any memory that held key material, in a way the compiler cannot drop.
+    static void wipe(void* data, size_t size);
     // Lowercase hex, for --showkeys only.
     QString toHex() const;
 

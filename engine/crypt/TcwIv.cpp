@@ -34,8 +34,8 @@ Status TcwIv::init(const SecureBuffer& key, const IvSetup&)
 
 void TcwIv::wipe()
 {
-    m_seed.fill(0);
-    m_whitening.fill(0);
+    SecureBuffer::wipe(m_seed.data(), m_seed.size());
+    SecureBuffer::wipe(m_whitening.data(), m_whitening.size());
 }
 
 void TcwIv::whiten(uint8_t* sector, uint64_t ivSector) const

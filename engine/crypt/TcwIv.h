@@ -12,6 +12,8 @@ class TcwIv final : public IvGenerator
 {
 public:
     explicit TcwIv(size_t ivSize) : m_ivSize(ivSize) {}
+    TcwIv(const TcwIv&) = default;
+    ~TcwIv() override { wipe(); }
 
     std::unique_ptr<IvGenerator> clone() const override { return std::make_unique<TcwIv>(*this); }
     Status init(const SecureBuffer& key, const IvSetup& setup) override;

@@ -47,7 +47,8 @@ DeviceRegistry::~DeviceRegistry()
     // Teardown always completes: nothing may stay blocked waiting inside a target.
     for (const QString& name : names()) {
         if (auto device = find(name)) {
-            for (const Segment& segment : device->activeTable()->segments())
+            const std::shared_ptr<Table> table = device->activeTable(); // keeps the segments alive
+            for (const Segment& segment : table->segments())
                 segment.target->failWaits();
         }
     }
@@ -238,7 +239,8 @@ Status DeviceRegistry::setEngineOption(const QString& name, const QString& optio
     const std::shared_ptr<MappedDevice> device = found.value();
     Status result(ErrorCode::NotSupported,
                   QStringLiteral("device %1 has no target with a setting \"%2\"").arg(quoted(name), option));
-    for (const Segment& segment : device->activeTable()->segments()) {
+    const std::shared_ptr<Table> table = device->activeTable(); // keeps the segments alive
+    for (const Segment& segment : table->segments()) {
         Status status = segment.target->setEngineOption(option, value);
         if (status.code() == ErrorCode::NotSupported)
             continue;

@@ -6,12 +6,13 @@ namespace cryptstack {
 
 StallWatchdog::StallWatchdog(DeviceRegistry& registry) : m_registry(registry)
 {
-    m_thread = std::make_unique<NamedThread>(QStringLiteral("dm-watchdog"), [this] { run(); },
-                                             [this] {
-                                                 std::lock_guard lock(m_mutex);
-                                                 m_stopping = true;
-                                                 m_wake.notify_all();
-                                             });
+    m_thread = std::make_unique<NamedThread>(
+        QStringLiteral("dm-watchdog"), [this] { run(); },
+        [this] {
+            std::lock_guard lock(m_mutex);
+            m_stopping = true;
+            m_wake.notify_all();
+        });
 }
 
 StallWatchdog::~StallWatchdog()
@@ -94,7 +95,8 @@ QString StallWatchdog::check(std::chrono::steady_clock::time_point now)
             busy += QStringLiteral("%1 %2").arg(name).arg(count);
         if (device->isSuspended())
             suspended += name;
-        for (const Segment& segment : device->activeTable()->segments())
+        const std::shared_ptr<Table> table = device->activeTable(); // keeps the segments alive
+        for (const Segment& segment : table->segments())
             waits += segment.target->waits();
     }
     std::chrono::milliseconds timeout;
@@ -122,17 +124,23 @@ QString StallWatchdog::check(std::chrono::steady_clock::time_point now)
         report += QStringLiteral("  - suspended, holding their bios until resumed: %1\n")
                       .arg(suspended.join(QStringLiteral(", ")));
     }
-    if (waits.isEmpty()) {
-        report += QStringLiteral("  Nothing waits inside the engine; leaving it alone.\n");
+    if (waits.isEmpty() || !suspended.isEmpty()) {
+        // A suspended device holds bios on purpose; resuming it is the way out, not failing I/O.
+        report +=
+            QStringLiteral("  Leaving it alone: %1.\n")
+                .arg(suspended.isEmpty() ? QStringLiteral("nothing waits inside the engine")
+                                         : QStringLiteral("resuming the suspended device ends the wait"));
         return report;
     }
-    report += QStringLiteral("  The pages are given back only when bios already holding them complete, and the bios "
-                             "queued on a thread's bio list start only after the map call running on that thread "
-                             "returns: that map call waits for the pages, so nothing can move (the deadlock that "
-                             "made dm-crypt stop blocking in map).\n"
-                             "  Breaking it: the waits for pages fail, and their bios end with I/O errors.\n");
+    report += QStringLiteral(
+        "  The pages are given back only when bios already holding them complete, and the bios "
+        "queued on a thread's bio list start only after the map call running on that thread "
+        "returns: that map call waits for the pages, so nothing can move (the deadlock that "
+        "made dm-crypt stop blocking in map).\n"
+        "  Breaking it: the waits for pages fail, and their bios end with I/O errors.\n");
     for (const auto& device : devices) {
-        for (const Segment& segment : device->activeTable()->segments())
+        const std::shared_ptr<Table> table = device->activeTable(); // keeps the segments alive
+        for (const Segment& segment : table->segments())
             segment.target->failWaits();
     }
     std::lock_guard lock(m_mutex);

@@ -25,11 +25,14 @@ void buildStack(DeviceRegistry& registry, const QString& directory)
 {
     DeviceCreateOptions options;
     options.baseDirectory = directory;
-    QVERIFY(registry.create(QStringLiteral("base"), {QStringLiteral("0 %1 linear disk.img 0").arg(Sectors)}, options));
-    QVERIFY(registry.create(QStringLiteral("lower"),
-                            {QStringLiteral("0 %1 crypt aes-xts-plain64 %2 0 base 0").arg(Sectors).arg(KeyA)}));
-    QVERIFY(registry.create(QStringLiteral("upper"),
-                            {QStringLiteral("0 %1 crypt aes-xts-plain64 %2 0 lower 0").arg(Sectors).arg(KeyB)}));
+    QVERIFY(registry.create(QStringLiteral("base"), {QStringLiteral("0 %1 linear disk.img 0").arg(Sectors)},
+                            options));
+    QVERIFY(
+        registry.create(QStringLiteral("lower"),
+                        {QStringLiteral("0 %1 crypt aes-xts-plain64 %2 0 base 0").arg(Sectors).arg(KeyA)}));
+    QVERIFY(
+        registry.create(QStringLiteral("upper"),
+                        {QStringLiteral("0 %1 crypt aes-xts-plain64 %2 0 lower 0").arg(Sectors).arg(KeyB)}));
     // The smallest pools allowed: one 128 KiB piece each.
     for (const QString& name : {QStringLiteral("lower"), QStringLiteral("upper")})
         QVERIFY(registry.setEngineOption(name, QStringLiteral("pool"), QStringLiteral("32")));
@@ -44,6 +47,7 @@ class TestTeachingMode : public QObject
 private slots:
     void stackedTeachingModeDeadlocksAndWatchdogBreaksIt();
     void normalDesignWithSamePoolsNeverStalls();
+    void suspendedDeviceStallIsReportedButLeftAlone();
 };
 
 void TestTeachingMode::stackedTeachingModeDeadlocksAndWatchdogBreaksIt()
@@ -70,9 +74,11 @@ void TestTeachingMode::stackedTeachingModeDeadlocksAndWatchdogBreaksIt()
         QCOMPARE(registry.watchdog().stallsBroken(), 1);
         const QString report = registry.watchdog().lastReport();
         QVERIFY2(report.contains(QStringLiteral("no bio completed for 0.5 s")), qPrintable(report));
-        QVERIFY2(report.contains(QStringLiteral("waits for pages of the page pool of \"upper\" (32 of 32 pages in use")),
+        QVERIFY2(report.contains(
+                     QStringLiteral("waits for pages of the page pool of \"upper\" (32 of 32 pages in use")),
                  qPrintable(report));
-        QVERIFY2(report.contains(QStringLiteral("queued on its bio list, not yet started: write lower sector 0+256")),
+        QVERIFY2(report.contains(
+                     QStringLiteral("queued on its bio list, not yet started: write lower sector 0+256")),
                  qPrintable(report));
         QVERIFY2(report.contains(QStringLiteral("Breaking it")), qPrintable(report));
         QTRY_VERIFY(reports.load() >= 1);
@@ -96,7 +102,8 @@ void TestTeachingMode::normalDesignWithSamePoolsNeverStalls()
         writers.emplace_back([&, i] {
             const QByteArray data = patternBytes(static_cast<uint32_t>(10 + i), 0, BioBytes);
             for (int round = 0; round < 3; ++round) {
-                if (!upper->writeSectors(static_cast<uint64_t>(i) * (BioBytes / 512), data.constData(), BioBytes))
+                if (!upper->writeSectors(static_cast<uint64_t>(i) * (BioBytes / 512), data.constData(),
+                                         BioBytes))
                     ++failures;
             }
         });
@@ -111,6 +118,39 @@ void TestTeachingMode::normalDesignWithSamePoolsNeverStalls()
     }
     QCOMPARE(registry.watchdog().stallsBroken(), 0);
     QVERIFY(registry.watchdog().lastReport().isEmpty());
+}
+
+void TestTeachingMode::suspendedDeviceStallIsReportedButLeftAlone()
+{
+    QTemporaryDir dir;
+    createImage(dir.path(), QStringLiteral("disk.img"), Sectors * 512, 2);
+    DeviceRegistry registry;
+    buildStack(registry, dir.path());
+    registry.watchdog().setTimeout(std::chrono::milliseconds(300));
+    QVERIFY(registry.suspend(QStringLiteral("base")));
+    auto upper = registry.find(QStringLiteral("upper"));
+    const QByteArray data = patternBytes(21, 0, BioBytes);
+    std::atomic<bool> done{false};
+    Status result;
+    std::thread writer([&] {
+        result = upper->writeSectors(0, data.constData(), BioBytes);
+        done = true;
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(registry.watchdog().lastReport().contains(QStringLiteral("Leaving it alone")),
+                             5000);
+    QVERIFY2(registry.watchdog().lastReport().contains(
+                 QStringLiteral("suspended, holding their bios until resumed: base")),
+             qPrintable(registry.watchdog().lastReport()));
+    QVERIFY(!done.load());
+    QVERIFY(registry.resume(QStringLiteral("base")));
+    writer.join();
+    QVERIFY2(result, qPrintable(result.message()));
+    QCOMPARE(registry.watchdog().stallsBroken(), 0);
+    // Nothing was left failing: the next write goes through too.
+    QVERIFY(upper->writeSectors(2048, data.constData(), BioBytes));
+    QByteArray back(BioBytes, Qt::Uninitialized);
+    QVERIFY(upper->readSectors(0, back.data(), BioBytes));
+    QCOMPARE(back, data);
 }
 
 QTEST_GUILESS_MAIN(TestTeachingMode)
