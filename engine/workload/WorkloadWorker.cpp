@@ -107,10 +107,8 @@ void WorkloadWorker::consumeBlock()
 
 bool WorkloadWorker::busy(uint64_t block) const
 {
-    // Within a pass every block comes once, so a block can still be in flight only when the pass
-    // started fewer than queueDepth requests ago.
-    if (m_cursor >= m_setup.spec->queueDepth)
-        return false;
+    // Completions may come back out of order (the crypt target reorders them), so an old request
+    // for this block can outlive many newer ones: look at every slot (there are only iodepth).
     return std::any_of(m_slots.begin(), m_slots.end(),
                        [block](const Slot& slot) { return slot.busy && slot.block == block; });
 }
