@@ -98,6 +98,8 @@ void MainWindow::refresh()
         addChildren(item, name, 0);
     }
     m_tree->expandAll();
+    if (m_tree->topLevelItemCount() > 0)
+        m_tree->setCurrentItem(m_tree->topLevelItem(0)); // the details pane never starts empty
     for (int column = TargetColumn; column <= StateColumn; ++column)
         m_tree->resizeColumnToContents(column);
     statusBar()->showMessage(tr("%n device(s)", nullptr, static_cast<int>(m_registry.names().size())));
