@@ -5,6 +5,8 @@
 #include <QIODevice>
 #include <QString>
 
+#include <mutex>
+
 namespace cryptstack::cli {
 
 class Console
@@ -20,9 +22,12 @@ public:
     void print(const QString& text) { m_out->write(text.toUtf8()); }
     void printLine(const QString& text) { print(text + u'\n'); }
     // One line on stderr, prefixed with the program's name.
-    void error(const QString& text)
+    void error(const QString& text) { writeError((QStringLiteral("cryptstack: ") + text + u'\n').toUtf8()); }
+    // Raw bytes to stderr; safe from any thread (the stall watchdog reports from its own).
+    void writeError(const QByteArray& bytes)
     {
-        m_err->write((QStringLiteral("cryptstack: ") + text + u'\n').toUtf8());
+        std::lock_guard lock(m_errMutex);
+        m_err->write(bytes);
     }
     // Whether stdin is an interactive terminal (the shell then keeps going after an error).
     virtual bool inputIsInteractive() const { return false; }
@@ -31,6 +36,7 @@ private:
     QIODevice* m_in;
     QIODevice* m_out;
     QIODevice* m_err;
+    std::mutex m_errMutex;
 };
 
 } // namespace cryptstack::cli

@@ -52,9 +52,9 @@ Shell::Shell(CliContext& context, bool stdinIsScript) : m_context(context), m_st
 {
     // A stall report goes to stderr the moment the watchdog writes it, while a command may still
     // be waiting for the stuck I/O.
-    QIODevice* err = context.console().err();
-    context.registry().watchdog().setReporter([err](const QString& report) {
-        err->write(QStringLiteral("cryptstack: ").toUtf8() + report.toUtf8());
+    Console* console = &context.console();
+    context.registry().watchdog().setReporter([console](const QString& report) {
+        console->writeError(QStringLiteral("cryptstack: ").toUtf8() + report.toUtf8());
     });
 }
 
@@ -93,7 +93,7 @@ int Shell::run(QIODevice& script, const QString& scriptName, bool keepGoing)
     Console& console = m_context.console();
     while (!m_quit) {
         if (keepGoing)
-            console.err()->write("cryptstack> ");
+            console.writeError("cryptstack> ");
         const QByteArray raw = script.readLine();
         if (raw.isEmpty())
             break;

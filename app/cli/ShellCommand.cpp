@@ -33,7 +33,7 @@ public:
         if (fromStdin) {
             const bool interactive = context.console().inputIsInteractive();
             if (interactive)
-                context.console().err()->write(Shell::help().toUtf8());
+                context.console().writeError(Shell::help().toUtf8());
             return shell.run(*context.console().in(), QStringLiteral("stdin"), interactive);
         }
         const QString path = arguments.value(QStringLiteral("file"));

@@ -16,10 +16,10 @@ template <typename T> class WorkQueue
 public:
     void push(T item)
     {
-        {
-            std::lock_guard lock(m_mutex);
-            m_items.push_back(std::move(item));
-        }
+        // Notify under the lock: once the item is taken, its consumer may finish the work and the
+        // queue's owner may destroy the queue, so nothing may touch it after the lock is released.
+        std::lock_guard lock(m_mutex);
+        m_items.push_back(std::move(item));
         m_ready.notify_one();
     }
 
@@ -48,10 +48,8 @@ public:
 
     void close()
     {
-        {
-            std::lock_guard lock(m_mutex);
-            m_closed = true;
-        }
+        std::lock_guard lock(m_mutex);
+        m_closed = true;
         m_ready.notify_all();
     }
 

@@ -457,12 +457,11 @@ void CryptPipeline::writeConverted(Io* io, bool async)
         return;
     }
     // Encryption finishes out of order on several workers: one thread submits in sector order.
-    {
-        std::lock_guard lock(m_treeMutex);
-        m_writeTree.emplace(m_config.start + io->sector512, io);
-        m_writeStage.enter();
-        traceStage(io, TraceStage::WriteQueued);
-    }
+    // Notified under the lock, for the same reason as WorkQueue::push.
+    std::lock_guard lock(m_treeMutex);
+    m_writeTree.emplace(m_config.start + io->sector512, io);
+    m_writeStage.enter();
+    traceStage(io, TraceStage::WriteQueued);
     m_treeReady.notify_one();
 }
 

@@ -41,11 +41,9 @@ std::unique_ptr<std::byte[]> PagePool::take(size_t bytes, bool mayWait)
 void PagePool::give(std::unique_ptr<std::byte[]> buffer, size_t bytes)
 {
     buffer.reset();
-    {
-        std::lock_guard lock(m_mutex);
-        m_inUse -= pagesFor(bytes);
-        m_failing = false;
-    }
+    std::lock_guard lock(m_mutex);
+    m_inUse -= pagesFor(bytes);
+    m_failing = false;
     m_released.notify_all();
 }
 

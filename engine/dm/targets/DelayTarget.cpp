@@ -87,8 +87,7 @@ void DelayTarget::map(Bio* bio)
             ++delayClass->ops;
             m_held.emplace(Clock::now() + std::chrono::milliseconds(delayClass->delayMs),
                            Held{bio, delayClass});
-            lock.unlock();
-            m_changed.notify_one();
+            m_changed.notify_one(); // under the lock: the bio may complete (and the target go) at once
             return;
         }
     }
