@@ -12,17 +12,17 @@
 namespace cryptstack {
 
 enum class TraceStage : uint8_t {
-    Mapped,        // crypt_map took the piece
-    IoQueued,      // waiting on kcryptd_io for a read clone
+    Mapped,   // crypt_map took the piece
+    IoQueued, // waiting on kcryptd_io for a read clone
     LowerSubmitted,
     LowerCompleted,
-    CryptQueued,   // on a kcryptd queue
+    CryptQueued, // on a kcryptd queue
     CryptStarted,
     CryptDone,
-    AsyncQueued,   // handed to the cryptd driver (or backlogged)
-    AsyncDone,     // the driver's completion callback
-    WriteQueued,   // in the dmcrypt_write tree
-    Completed,     // the piece's bio completed upwards
+    AsyncQueued, // handed to the cryptd driver (or backlogged)
+    AsyncDone,   // the driver's completion callback
+    WriteQueued, // in the dmcrypt_write tree
+    Completed,   // the piece's bio completed upwards
 };
 
 const char* traceStageName(TraceStage stage);
@@ -34,7 +34,7 @@ struct TraceEvent
     bool write = false;
     uint64_t sector = 0; // target-relative 512-byte sector
     uint64_t bytes = 0;
-    uint64_t ns = 0;     // steady clock
+    uint64_t ns = 0; // steady clock
 };
 
 class BioTrace

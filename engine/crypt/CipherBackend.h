@@ -12,13 +12,13 @@
 
 #include <QString>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
 #include <vector>
-#include <array>
 
 namespace cryptstack {
 

@@ -7,8 +7,7 @@ namespace cryptstack {
 CipherSet::CipherSet(CryptGeometry geometry, std::vector<std::unique_ptr<SectorCipher>> transforms,
                      std::unique_ptr<IvGenerator> iv)
     : m_geometry(geometry), m_transforms(std::move(transforms)), m_iv(std::move(iv))
-{
-}
+{}
 
 std::unique_ptr<CipherSet> CipherSet::clone() const
 {

@@ -14,7 +14,7 @@ struct CryptGeometry
 {
     unsigned sectorSize = 512;
     bool ivLargeSectors = false;
-    uint64_t ivOffset = 0;    // 512-byte units
+    uint64_t ivOffset = 0; // 512-byte units
     size_t ivSize = 0;
 };
 

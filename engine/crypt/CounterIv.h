@@ -11,8 +11,7 @@ public:
     enum class Kind { Plain, Plain64, Plain64Be, Benbi, Null };
     CounterIv(Kind kind, size_t ivSize, unsigned benbiShift = 0)
         : m_kind(kind), m_ivSize(ivSize), m_benbiShift(benbiShift)
-    {
-    }
+    {}
 
     std::unique_ptr<IvGenerator> clone() const override { return std::make_unique<CounterIv>(*this); }
     bool generate(SectorRequest& request) override;

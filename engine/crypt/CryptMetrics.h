@@ -9,19 +9,19 @@ namespace cryptstack {
 
 struct StageSnapshot
 {
-    int64_t depth = 0;     // items waiting or being processed now
+    int64_t depth = 0; // items waiting or being processed now
     int64_t peakDepth = 0;
-    uint64_t items = 0;    // items that went through the stage
+    uint64_t items = 0; // items that went through the stage
     uint64_t bytes = 0;
-    uint64_t busyNs = 0;   // time spent working, summed over the stage's threads
+    uint64_t busyNs = 0; // time spent working, summed over the stage's threads
 };
 
 struct CryptMetrics
 {
-    StageSnapshot ioQueue;     // kcryptd_io: reads whose clone could not be had without waiting
-    StageSnapshot cryptQueue;  // kcryptd: conversions queued to the crypt workers
-    StageSnapshot writeTree;   // dmcrypt_write: encrypted writes waiting for sorted submission
-    StageSnapshot asyncQueue;  // cryptd: requests queued or backlogged in the async cipher driver
+    StageSnapshot ioQueue;    // kcryptd_io: reads whose clone could not be had without waiting
+    StageSnapshot cryptQueue; // kcryptd: conversions queued to the crypt workers
+    StageSnapshot writeTree;  // dmcrypt_write: encrypted writes waiting for sorted submission
+    StageSnapshot asyncQueue; // cryptd: requests queued or backlogged in the async cipher driver
     uint64_t poolPagesInUse = 0;
     uint64_t poolPageLimit = 0;
     int64_t biosInFlight = 0;

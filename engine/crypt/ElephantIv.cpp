@@ -75,7 +75,8 @@ void ElephantIv::wipe()
 {
     // The kernel re-keys the tweak cipher with zeroes.
     const uint8_t zeros[32] = {};
-    auto cipher = CipherFactory::createBlockCipher(QStringLiteral("aes"), std::span<const uint8_t>(zeros, 16));
+    auto cipher =
+        CipherFactory::createBlockCipher(QStringLiteral("aes"), std::span<const uint8_t>(zeros, 16));
     if (cipher)
         m_tweakCipher = std::move(cipher.value());
 }

@@ -13,8 +13,7 @@ class EssivIv final : public IvGenerator
 public:
     EssivIv(QString cipher, QString hash, size_t ivSize)
         : m_cipher(std::move(cipher)), m_hash(std::move(hash)), m_ivSize(ivSize)
-    {
-    }
+    {}
 
     std::unique_ptr<IvGenerator> clone() const override;
     Status init(const SecureBuffer& key, const IvSetup& setup) override;

@@ -13,13 +13,13 @@ namespace cryptstack {
 // What a generator sees for one crypto sector.
 struct SectorRequest
 {
-    uint8_t* iv = nullptr;        // ivSize bytes, filled by generate()
-    uint64_t ivSector = 0;        // after iv_offset and, with iv_large_sectors, in sector_size units
-    unsigned transform = 0;       // index of the transform (multi-key) this sector uses
+    uint8_t* iv = nullptr;  // ivSize bytes, filled by generate()
+    uint64_t ivSector = 0;  // after iv_offset and, with iv_large_sectors, in sector_size units
+    unsigned transform = 0; // index of the transform (multi-key) this sector uses
     bool write = false;
-    uint8_t* in = nullptr;        // the sector's input; for reads it is also the output (in place)
+    uint8_t* in = nullptr; // the sector's input; for reads it is also the output (in place)
     uint8_t* out = nullptr;
-    size_t bytes = 0;             // sector_size
+    size_t bytes = 0;                       // sector_size
     SectorCipher* firstTransform = nullptr; // tfms[0], which eboiv encrypts its IV with
 };
 
@@ -32,10 +32,10 @@ struct IvSetup
     size_t ivSize = 0;        // at least 8 when non-zero
     size_t modeBlockSize = 0; // the skcipher's block size (1 for ctr)
     unsigned sectorSize = 512;
-    unsigned transforms = 1;  // tfms_count
-    size_t subkeySize = 0;    // per-transform key bytes
-    size_t keySize = 0;       // the whole key
-    size_t extraSize = 0;     // key bytes reserved for the IV mode at the end of the key
+    unsigned transforms = 1; // tfms_count
+    size_t subkeySize = 0;   // per-transform key bytes
+    size_t keySize = 0;      // the whole key
+    size_t extraSize = 0;    // key bytes reserved for the IV mode at the end of the key
 };
 
 class IvGenerator
@@ -44,11 +44,19 @@ public:
     virtual ~IvGenerator() = default;
     virtual std::unique_ptr<IvGenerator> clone() const = 0;
     // Derives the generator's keys from the volume key (init) — also after "key set".
-    virtual Status init(const SecureBuffer& key, const IvSetup& setup) { (void)key, (void)setup; return Status::ok(); }
+    virtual Status init(const SecureBuffer& key, const IvSetup& setup)
+    {
+        (void)key, (void)setup;
+        return Status::ok();
+    }
     // Forgets derived keys (the wipe hook, on "key wipe").
     virtual void wipe() {}
     virtual bool generate(SectorRequest& request) = 0;
-    virtual bool post(SectorRequest& request) { (void)request; return true; }
+    virtual bool post(SectorRequest& request)
+    {
+        (void)request;
+        return true;
+    }
     // Whether generate() writes the preprocessed plaintext into out for writes, so the cipher
     // then runs out -> out (elephant's CRYPT_ENCRYPT_PREPROCESS).
     virtual bool preprocessesWrites() const { return false; }

@@ -56,7 +56,8 @@ Result<std::unique_ptr<IvGenerator>> create(const QString& ivMode, const IvSetup
         return std::unique_ptr<IvGenerator>(std::make_unique<CounterIv>(Kind::Benbi, setup.ivSize, shift));
     }
     if (ivMode == u"essiv")
-        return std::unique_ptr<IvGenerator>(std::make_unique<EssivIv>(setup.cipher, setup.options, setup.ivSize));
+        return std::unique_ptr<IvGenerator>(
+            std::make_unique<EssivIv>(setup.cipher, setup.options, setup.ivSize));
     if (ivMode == u"lmk") {
         if (setup.sectorSize != 512)
             return refuse("Unsupported sector size for LMK");

@@ -18,10 +18,12 @@ Status KeyRing::add(Type type, const QString& description, SecureBuffer payload)
     if (type == Type::Logon && !description.contains(u':'))
         // The kernel requires a "service:" prefix on logon keys.
         return Status(ErrorCode::InvalidArgument,
-                      QStringLiteral("keyctl: logon key description \"%1\" needs a \"service:\" prefix").arg(description));
+                      QStringLiteral("keyctl: logon key description \"%1\" needs a \"service:\" prefix")
+                          .arg(description));
     for (QChar c : description) {
         if (c.isSpace())
-            return Status(ErrorCode::InvalidArgument, QStringLiteral("keyctl: key description contains whitespace"));
+            return Status(ErrorCode::InvalidArgument,
+                          QStringLiteral("keyctl: key description contains whitespace"));
     }
     std::lock_guard lock(m_mutex);
     m_keys.insert_or_assign(description, Entry{type, std::move(payload)});

@@ -31,7 +31,8 @@ struct Counters
 };
 
 // Each worker owns a disjoint range, so what it reads must be what it last wrote there.
-void worker(BlockDevice& device, int index, unsigned sectorSize, Counters& counters, const std::atomic<bool>& stop)
+void worker(BlockDevice& device, int index, unsigned sectorSize, Counters& counters,
+            const std::atomic<bool>& stop)
 {
     const uint64_t step = sectorSize / 512;
     const uint64_t first = static_cast<uint64_t>(index) * SectorsPerWorker;
@@ -74,7 +75,8 @@ void worker(BlockDevice& device, int index, unsigned sectorSize, Counters& count
 CryptMetrics metricsOf(DeviceRegistry& registry, const QString& name)
 {
     auto device = registry.find(name);
-    return dynamic_cast<const CryptTarget*>(device->activeTable()->segments().front().target.get())->metrics();
+    return dynamic_cast<const CryptTarget*>(device->activeTable()->segments().front().target.get())
+        ->metrics();
 }
 
 } // namespace
@@ -102,7 +104,9 @@ void TestCryptQueues::verifiedLoadWithAsyncToggling_data()
     };
     for (unsigned sectorSize : {512u, 4096u}) {
         for (const QString& options : configurations) {
-            const QString name = QStringLiteral("%1 %2").arg(options.isEmpty() ? QStringLiteral("default") : options).arg(sectorSize);
+            const QString name = QStringLiteral("%1 %2")
+                                     .arg(options.isEmpty() ? QStringLiteral("default") : options)
+                                     .arg(sectorSize);
             QTest::newRow(qPrintable(name)) << options << sectorSize;
         }
     }
@@ -121,14 +125,17 @@ void TestCryptQueues::verifiedLoadWithAsyncToggling()
     QStringList words = options.split(u' ', Qt::SkipEmptyParts);
     if (sectorSize != 512)
         words += QStringLiteral("sector_size:%1").arg(sectorSize);
-    const QString optionText = words.isEmpty() ? QString() : QStringLiteral(" %1 ").arg(words.size()) + words.join(u' ');
+    const QString optionText =
+        words.isEmpty() ? QString() : QStringLiteral(" %1 ").arg(words.size()) + words.join(u' ');
     QVERIFY(registry.create(QStringLiteral("base"),
                             {QStringLiteral("0 %1 linear disk.img 2048").arg(sectors + 1024)}, fileOptions));
-    auto lower = registry.create(QStringLiteral("lower"),
-                                 {QStringLiteral("0 %1 crypt aes-xts-plain64 %2 0 base 1024").arg(sectors).arg(KeyA) + optionText});
+    auto lower = registry.create(
+        QStringLiteral("lower"),
+        {QStringLiteral("0 %1 crypt aes-xts-plain64 %2 0 base 1024").arg(sectors).arg(KeyA) + optionText});
     QVERIFY2(lower, qPrintable(lower.message()));
-    auto upper = registry.create(QStringLiteral("upper"),
-                                 {QStringLiteral("0 %1 crypt aes-cbc-essiv:sha256 %2 0 lower 0").arg(sectors).arg(KeyB) + optionText});
+    auto upper = registry.create(
+        QStringLiteral("upper"),
+        {QStringLiteral("0 %1 crypt aes-cbc-essiv:sha256 %2 0 lower 0").arg(sectors).arg(KeyB) + optionText});
     QVERIFY2(upper, qPrintable(upper.message()));
 
     Counters counters;

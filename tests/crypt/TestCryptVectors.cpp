@@ -17,9 +17,13 @@ using namespace cryptstack::test;
 namespace {
 
 const QStringList VectorFiles = {
-    QStringLiteral("dmcrypt_generic.txt"), QStringLiteral("dmcrypt_multikey.txt"), QStringLiteral("dmcrypt_lmk.txt"),
-    QStringLiteral("dmcrypt_tcw.txt"),     QStringLiteral("dmcrypt_eboiv_elephant.txt"),
-    QStringLiteral("qemu_luks1.txt"),      QStringLiteral("aespipe.txt"),
+    QStringLiteral("dmcrypt_generic.txt"),
+    QStringLiteral("dmcrypt_multikey.txt"),
+    QStringLiteral("dmcrypt_lmk.txt"),
+    QStringLiteral("dmcrypt_tcw.txt"),
+    QStringLiteral("dmcrypt_eboiv_elephant.txt"),
+    QStringLiteral("qemu_luks1.txt"),
+    QStringLiteral("aespipe.txt"),
 };
 
 // Chain modes CryptStack implements; kernel-valid rows with other modes (cts) must be refused
@@ -29,7 +33,8 @@ const QStringList SupportedModes = {QStringLiteral("ecb"), QStringLiteral("cbc")
 
 QString vectorPath(const QString& name)
 {
-    return QDir(qEnvironmentVariable("CRYPTSTACK_SOURCE_DIR")).filePath(QStringLiteral("tests/vectors/") + name);
+    return QDir(qEnvironmentVariable("CRYPTSTACK_SOURCE_DIR"))
+        .filePath(QStringLiteral("tests/vectors/") + name);
 }
 
 QList<QStringList> rowsOf(const QString& name)
@@ -130,8 +135,9 @@ void TestCryptVectors::sectors()
         options += QStringLiteral("sector_size:%1").arg(sectorSize);
     if (large)
         options += QStringLiteral("iv_large_sectors");
-    QString line = QStringLiteral("0 %1 crypt %2 %3 %4 %5 0")
-                       .arg(QString::number(bytes / 512), spec, row.at(1), QString::number(ivOffset + start), m_image);
+    QString line =
+        QStringLiteral("0 %1 crypt %2 %3 %4 %5 0")
+            .arg(QString::number(bytes / 512), spec, row.at(1), QString::number(ivOffset + start), m_image);
     if (!options.isEmpty())
         line += QStringLiteral(" %1 ").arg(options.size()) + options.join(u' ');
 
@@ -140,7 +146,8 @@ void TestCryptVectors::sectors()
     if (!SupportedModes.contains(chainModeOf(spec))) {
         // A valid kernel spec whose mode CryptStack lacks: refused, never mis-encrypted.
         QVERIFY(!device);
-        QCOMPARE(device.message(), QStringLiteral("device \"v\", table line 1: crypt: Error allocating crypto tfm"));
+        QCOMPARE(device.message(),
+                 QStringLiteral("device \"v\", table line 1: crypt: Error allocating crypto tfm"));
         return;
     }
     QVERIFY2(device, qPrintable(device.message()));
