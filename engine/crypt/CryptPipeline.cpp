@@ -5,6 +5,9 @@
 #include <chrono>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 namespace cryptstack {
 
@@ -87,13 +90,26 @@ CryptPipeline::CryptPipeline(Config config, std::unique_ptr<CipherSet> ciphers)
     const QString& name = m_config.deviceName;
     for (unsigned i = 0; i < workers; ++i) {
         m_threads.push_back(std::make_unique<NamedThread>(
-            QStringLiteral("kcryptd/%1").arg(name), [this, i] { cryptWorker(i); },
+            QStringLiteral("kcryptd/%1").arg(name),
+            [this, i] {
+                raisePriorityIfAsked();
+                cryptWorker(i);
+            },
             [this, i, queues] { m_cryptQueues[i % queues]->close(); }));
     }
     m_threads.push_back(std::make_unique<NamedThread>(
-        QStringLiteral("kcryptd_io/%1").arg(name), [this] { ioLoop(); }, [this] { m_ioQueue.close(); }));
+        QStringLiteral("kcryptd_io/%1").arg(name),
+        [this] {
+            raisePriorityIfAsked();
+            ioLoop();
+        },
+        [this] { m_ioQueue.close(); }));
     m_threads.push_back(std::make_unique<NamedThread>(
-        QStringLiteral("dmcrypt_write/%1").arg(name), [this] { writerLoop(); },
+        QStringLiteral("dmcrypt_write/%1").arg(name),
+        [this] {
+            raisePriorityIfAsked();
+            writerLoop();
+        },
         [this] {
             std::lock_guard lock(m_treeMutex);
             m_stopping = true;
@@ -115,6 +131,14 @@ CryptPipeline::~CryptPipeline()
     // Stop the stages in the reverse order of their creation: driver, writer, io queue, workers.
     while (!m_threads.empty())
         m_threads.pop_back();
+}
+
+void CryptPipeline::raisePriorityIfAsked() const
+{
+    // high_priority: the kernel makes both workqueues WQ_HIGHPRI (nice -20 workers) and renices
+    // the write thread to -20. Without CAP_SYS_NICE this fails and the thread keeps its nice value.
+    if (m_config.flags.highPriority)
+        ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), -20);
 }
 
 std::unique_ptr<CipherSet> CryptPipeline::acquireCiphers()

@@ -89,6 +89,7 @@ private:
     struct Remainder;
     class Entry;
 
+    void raisePriorityIfAsked() const;
     std::unique_ptr<CipherSet> acquireCiphers();
     void releaseCiphers(std::unique_ptr<CipherSet> set);
 
