@@ -88,6 +88,7 @@ class TestCryptQueues : public QObject
 private slots:
     void verifiedLoadWithAsyncToggling_data();
     void verifiedLoadWithAsyncToggling();
+    void readsBeyondTheCloneLimitWaitOnTheIoQueue();
 };
 
 void TestCryptQueues::verifiedLoadWithAsyncToggling_data()
@@ -175,6 +176,56 @@ void TestCryptQueues::verifiedLoadWithAsyncToggling()
         QCOMPARE(upperMetrics.cryptQueue.items, uint64_t{0});
     else
         QVERIFY(upperMetrics.cryptQueue.items > 0);
+}
+
+void TestCryptQueues::readsBeyondTheCloneLimitWaitOnTheIoQueue()
+{
+    // 300 reads at once over a slow lower device: the first 256 get their clone in map, the rest
+    // wait on kcryptd_io (map itself never waits), and every one returns the right plaintext.
+    QTemporaryDir dir;
+    createImage(dir.path(), QStringLiteral("disk.img"), 4 << 20, 3);
+    DeviceRegistry registry;
+    DeviceCreateOptions options;
+    options.baseDirectory = dir.path();
+    QVERIFY(
+        registry.create(QStringLiteral("slow"), {QStringLiteral("0 8192 delay disk.img 0 1000")}, options));
+    auto crypt = registry.create(QStringLiteral("c"),
+                                 {QStringLiteral("0 8192 crypt aes-xts-plain64 %1 0 slow 0").arg(KeyA)});
+    QVERIFY(crypt);
+    constexpr int Reads = 300;
+    const QByteArray plain = patternBytes(77, 0, Reads * 512);
+    QVERIFY((*crypt)->writeSectors(0, plain.constData(), Reads * 512));
+
+    struct Pending
+    {
+        Bio bio;
+        QByteArray buffer{512, Qt::Uninitialized};
+        std::atomic<bool> done{false};
+    };
+    std::vector<std::unique_ptr<Pending>> reads;
+    for (int i = 0; i < Reads; ++i) {
+        auto pending = std::make_unique<Pending>();
+        pending->bio.op = BioOp::Read;
+        pending->bio.sector = static_cast<uint64_t>(i);
+        pending->bio.data = reinterpret_cast<std::byte*>(pending->buffer.data());
+        pending->bio.size = 512;
+        pending->bio.priv = &pending->done;
+        pending->bio.endIo = [](Bio* bio) {
+            static_cast<std::atomic<bool>*>(bio->priv)->store(true);
+        };
+        reads.push_back(std::move(pending));
+    }
+    for (auto& pending : reads)
+        (*crypt)->submit(&pending->bio);
+    QCOMPARE(metricsOf(registry, QStringLiteral("c")).ioQueue.depth, int64_t{Reads - 256});
+    for (int i = 0; i < Reads; ++i) {
+        QTRY_VERIFY_WITH_TIMEOUT(reads[i]->done.load(), 10000);
+        QCOMPARE(reads[i]->bio.status, BioStatus::Ok);
+        QCOMPARE(reads[i]->buffer, plain.mid(i * 512, 512));
+    }
+    const CryptMetrics metrics = metricsOf(registry, QStringLiteral("c"));
+    QCOMPARE(metrics.ioQueue.items, uint64_t{Reads - 256});
+    QCOMPARE(metrics.ioQueue.peakDepth, int64_t{Reads - 256});
 }
 
 QTEST_GUILESS_MAIN(TestCryptQueues)
