@@ -16,6 +16,7 @@ std::vector<std::unique_ptr<Command>> allCommands()
     commands.push_back(makeDmLsCommand());
     commands.push_back(makeDmReadCommand());
     commands.push_back(makeDmWriteCommand());
+    commands.push_back(makeBenchCommand());
     commands.push_back(makeShellCommand());
     return commands;
 }

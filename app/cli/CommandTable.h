@@ -16,6 +16,7 @@ std::unique_ptr<Command> makeDmDepsCommand();
 std::unique_ptr<Command> makeDmLsCommand();
 std::unique_ptr<Command> makeDmReadCommand();
 std::unique_ptr<Command> makeDmWriteCommand();
+std::unique_ptr<Command> makeBenchCommand();
 std::unique_ptr<Command> makeShellCommand();
 
 std::vector<std::unique_ptr<Command>> allCommands();
