@@ -62,30 +62,31 @@ void BlockDevice::submit(Bio* bio)
         }
         return;
     }
-    BioList list;
+    // One list per thread, reused: no allocation per top-level submit on the data path.
+    thread_local BioList list;
     t_bioList = &list;
     if (tracing) {
         std::lock_guard lock(g_listsMutex);
         g_lists.emplace(&list, currentThreadName());
     }
     // As the kernel's __submit_bio_noacct: after each request, the bios it queued for lower
-    // devices go first, then those for the same device, then what was pending before.
+    // devices go first, then those for the same device, then what was pending before. All of
+    // them stay in the one list, so the watchdog sees everything that waits.
     BlockDevice* device = this;
-    std::deque<std::pair<BlockDevice*, Bio*>> older;
     for (;;) {
+        const size_t pending = list.bios.size(); // only this thread changes its list
         device->startRequest(bio);
         std::unique_lock lock(list.mutex, std::defer_lock);
         if (tracing)
             lock.lock();
-        std::stable_partition(list.bios.begin(), list.bios.end(),
+        const auto added = list.bios.begin() + static_cast<ptrdiff_t>(pending);
+        std::stable_partition(added, list.bios.end(),
                               [device](const auto& queued) { return queued.first != device; });
-        list.bios.insert(list.bios.end(), older.begin(), older.end());
+        std::rotate(list.bios.begin(), added, list.bios.end());
         if (list.bios.empty())
             break;
         std::tie(device, bio) = list.bios.front();
         list.bios.pop_front();
-        older.swap(list.bios);
-        list.bios.clear();
     }
     if (tracing) {
         std::lock_guard lock(g_listsMutex);
