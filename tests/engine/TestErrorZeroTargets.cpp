@@ -1,4 +1,5 @@
 // error and zero targets: failures reported at the device's first failing sector, zero reads, dropped writes.
+#include "TestDevices.h"
 #include "TestImages.h"
 #include "dm/DeviceRegistry.h"
 
@@ -60,12 +61,7 @@ void TestErrorZeroTargets::cleanup()
 
 std::shared_ptr<MappedDevice> TestErrorZeroTargets::create(const QStringList& table)
 {
-    DeviceRegistry::CreateOptions options;
-    options.baseDirectory = m_dir.path();
-    auto device = m_registry->create(QStringLiteral("t"), table, options);
-    if (!device)
-        qWarning("create failed: %s", qPrintable(device.message()));
-    return device ? device.value() : nullptr;
+    return createDevice(*m_registry, m_dir.path(), table);
 }
 
 void TestErrorZeroTargets::errorTargetFailsReadsAtFirstSector()

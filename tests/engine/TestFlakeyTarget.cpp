@@ -1,4 +1,5 @@
 // dm-flakey behaviour: up/down phases on a fake clock, error/drop features, corruption and flag masks.
+#include "TestDevices.h"
 #include "TestImages.h"
 #include "dm/DeviceRegistry.h"
 
@@ -93,12 +94,7 @@ void TestFlakeyTarget::cleanup()
 
 std::shared_ptr<MappedDevice> TestFlakeyTarget::create(const QStringList& table)
 {
-    DeviceRegistry::CreateOptions options;
-    options.baseDirectory = m_dir.path();
-    auto device = m_registry->create(QStringLiteral("t"), table, options);
-    if (!device)
-        qWarning("create failed: %s", qPrintable(device.message()));
-    return device ? device.value() : nullptr;
+    return createDevice(*m_registry, m_dir.path(), table);
 }
 
 // Up for 10 s then down for 10 s throughout, unless a test says otherwise.
