@@ -5,7 +5,6 @@
 #include "dm/TableLine.h"
 #include "dm/TargetArgs.h"
 
-#include <QHash>
 #include <QRegularExpression>
 
 #include <openssl/rand.h>
@@ -21,28 +20,6 @@ constexpr uint32_t MaxTagSize = 480; // MAX_TAG_SIZE
 Status invalid(const char* text)
 {
     return Status(ErrorCode::InvalidArgument, QLatin1String(text));
-}
-
-bool knownIvMode(const QString& mode)
-{
-    static const QStringList modes{
-        QStringLiteral("plain"), QStringLiteral("plain64"),  QStringLiteral("plain64be"),
-        QStringLiteral("essiv"), QStringLiteral("benbi"),    QStringLiteral("null"),
-        QStringLiteral("eboiv"), QStringLiteral("elephant"), QStringLiteral("lmk"),
-        QStringLiteral("tcw"),   QStringLiteral("random")};
-    return modes.contains(mode);
-}
-
-// The largest key each block cipher takes (the kernel's cia_max_keysize): the essiv template
-// refuses a hash whose digest is longer than this when it is allocated.
-size_t maxKeySize(const QString& cipher)
-{
-    static const QHash<QString, size_t> sizes = {
-        {QStringLiteral("aes"), 32},      {QStringLiteral("serpent"), 32}, {QStringLiteral("twofish"), 32},
-        {QStringLiteral("camellia"), 32}, {QStringLiteral("cast5"), 16},   {QStringLiteral("blowfish"), 56},
-        {QStringLiteral("des3_ede"), 24}, {QStringLiteral("sm4"), 16},     {QStringLiteral("aria"), 32},
-    };
-    return sizes.value(cipher, 0);
 }
 
 // get_key_size: hex length / 2, or the size in ":<size>:<type>:<description>".
@@ -105,7 +82,7 @@ Result<std::unique_ptr<Target>> CryptTarget::create(const TargetContext& context
     target->m_start = *start;
     // AEAD and stored IVs need per-sector tag space from the device below; no device provides it
     // yet (a dm-integrity target would), so construction stops here as the kernel's would.
-    if (target->m_spec.aead || target->m_ivMode == u"random" || target->m_integrityTagSize)
+    if (target->m_spec.aead || target->m_ciphers.ivMode() == u"random" || target->m_integrityTagSize)
         return invalid("Integrity profile not supported.");
 
     // The geometry is final now: key the template every thread clones.
@@ -184,29 +161,12 @@ Status CryptTarget::parseOptions(const QStringList& words)
 
 Status CryptTarget::allocateCiphers()
 {
-    const Status failed(ErrorCode::NotSupported, QStringLiteral("Error allocating crypto tfm"));
     if (m_spec.aead)
         return Status::ok(); // recognised only; construction stops at the integrity check
-    const auto ivSize = CipherFactory::ivSize(m_spec.cipher, m_spec.chainMode);
-    const auto blockSize = CipherFactory::blockSize(m_spec.cipher);
-    if (!ivSize || !blockSize)
-        return failed;
-    // The skcipher's block size: ctr is a stream mode (block size 1 in the kernel).
-    m_modeBlockSize = m_spec.chainMode == u"ctr" ? 1 : *blockSize;
-    if (m_spec.ivMode == u"essiv") {
-        // The essiv template: the hash must exist and the inner IV must be one cipher block.
-        const auto digest = HashFactory::digestSize(m_spec.ivOptions);
-        if (!digest || *digest > maxKeySize(m_spec.cipher) || *ivSize != *blockSize)
-            return failed;
-    }
-    m_ivSize = *ivSize ? std::max<size_t>(*ivSize, 8) : 0;
-    m_ivMode = m_ivSize ? m_spec.ivMode : QString(); // "Selected cipher does not support IVs"
-    if (m_ivSize && m_spec.ivModeGiven && !knownIvMode(m_ivMode))
-        return invalid("Invalid IV mode");
-    auto split = IvGeneratorFactory::keySplit(m_ivMode, m_keySize, m_spec.keyCount, m_ivSize);
-    if (!split)
-        return split.status();
-    m_split = split.value();
+    auto builder = CipherSetBuilder::prepare(m_spec, m_keySize);
+    if (!builder)
+        return builder.status();
+    m_ciphers = std::move(builder.value());
     return Status::ok();
 }
 
@@ -259,45 +219,7 @@ Status CryptTarget::setKey(const QString& keyWord)
 
 Result<std::unique_ptr<CipherSet>> CryptTarget::buildCipherSet() const
 {
-    const Status keyFailed(ErrorCode::InvalidArgument, QStringLiteral("Error decoding and setting key"));
-    const unsigned transforms = m_spec.keyCount;
-    const size_t subkey = (m_keySize - m_split.extraSize) >> std::countr_zero(transforms);
-    std::vector<std::unique_ptr<SectorCipher>> list;
-    for (unsigned i = 0; i < transforms; ++i) {
-        auto cipher = CipherFactory::createSectorCipher(m_spec.cipher, m_spec.chainMode,
-                                                        m_key.slice(i * subkey, subkey));
-        if (!cipher)
-            return keyFailed;
-        list.push_back(std::move(cipher.value()));
-    }
-    std::unique_ptr<IvGenerator> iv;
-    if (!m_ivMode.isEmpty() && m_ivMode != u"random") {
-        IvSetup setup;
-        setup.cipher = m_spec.cipher;
-        setup.options = m_spec.ivOptions;
-        setup.ivSize = m_ivSize;
-        setup.modeBlockSize = m_modeBlockSize;
-        setup.sectorSize = m_sectorSize;
-        setup.transforms = transforms;
-        setup.subkeySize = subkey;
-        setup.keySize = m_keySize;
-        setup.extraSize = m_split.extraSize;
-        if (m_ivMode == u"essiv") {
-            // The salt keys the IV cipher inside the essiv transform's setkey.
-            std::vector<uint8_t> zeroSalt(*HashFactory::digestSize(m_spec.ivOptions), 0);
-            if (!CipherFactory::createBlockCipher(m_spec.cipher, zeroSalt))
-                return keyFailed;
-        }
-        QString detail;
-        auto created = IvGeneratorFactory::create(m_ivMode, setup, &detail);
-        if (!created)
-            return created.status();
-        iv = std::move(created.value());
-        if (!iv->init(m_key, setup))
-            return Status(ErrorCode::InvalidArgument, QStringLiteral("Error initialising IV"));
-    }
-    CryptGeometry geometry{m_sectorSize, m_ivLargeSectors, m_ivOffset, m_ivSize};
-    return std::make_unique<CipherSet>(geometry, std::move(list), std::move(iv));
+    return m_ciphers.build(m_key, m_sectorSize, m_ivLargeSectors, m_ivOffset);
 }
 
 void CryptTarget::map(Bio* bio)

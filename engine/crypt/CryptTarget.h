@@ -4,6 +4,7 @@
 // device is suspended, and resume is refused without a valid key. The data path is CryptPipeline.
 #pragma once
 
+#include "CipherSetBuilder.h"
 #include "CipherSpec.h"
 #include "CryptPipeline.h"
 #include "IvGenerator.h"
@@ -58,10 +59,7 @@ private:
     bool m_keyValid = false;
     bool m_suspended = false;
 
-    size_t m_ivSize = 0;
-    size_t m_modeBlockSize = 0;
-    QString m_ivMode; // empty when the mode takes no IV
-    IvGeneratorFactory::KeySplit m_split{1, 0};
+    CipherSetBuilder m_ciphers; // empty for an AEAD spec
 
     uint64_t m_ivOffset = 0;
     DeviceRef m_device;

@@ -4,11 +4,12 @@
 CRYPTSTACK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CRYPTSTACK_BUILD="${CRYPTSTACK_BUILD:-$CRYPTSTACK_ROOT/build}"
 
-# Build tools and libraries; test tools come in with the issues that need them.
+# Build tools and libraries, and the peers the interoperability tests run (cryptsetup, qemu-img).
 CRYPTSTACK_PACKAGES=(
     g++ cmake ninja-build pkg-config
     qt6-base-dev libqt6charts6-dev qt6-qpa-plugins
     libssl-dev libargon2-dev libgcrypt20-dev
+    cryptsetup-bin qemu-utils python3-cryptography
 )
 
 cryptstack_missing_packages() {

@@ -1,0 +1,13 @@
+target_sources(cryptstack_engine PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/AfSplitter.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/Base64.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/CipherNames.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/ConstantTime.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/HashContext.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/HeaderDevice.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/KeyslotCipher.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/Pbkdf.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/PlainKey.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/SecureRandom.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/Uuid.cpp
+)

@@ -1,0 +1,1 @@
+# LUKS1 sources (target_sources on cryptstack_engine)

@@ -1,0 +1,1 @@
+# LUKS2 sources (target_sources on cryptstack_engine)

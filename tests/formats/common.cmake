@@ -1,0 +1,2 @@
+# common format tests
+cryptstack_add_test(TestFormatCrypto TestFormatCrypto.cpp LABELS formats)
