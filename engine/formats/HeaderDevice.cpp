@@ -20,13 +20,15 @@ namespace {
 
 Status missing(const QString& path)
 {
-    return Status(ErrorCode::NoSuchDevice, QStringLiteral("Device %1 does not exist or access denied.").arg(path));
+    return Status(ErrorCode::NoSuchDevice,
+                  QStringLiteral("Device %1 does not exist or access denied.").arg(path));
 }
 
 Status ioFailed(const QString& what, const QString& path, int error)
 {
-    return Status(ErrorCode::IOError,
-                  QStringLiteral("%1 %2 failed: %3").arg(what, path, QString::fromLocal8Bit(strerror(error))));
+    return Status(
+        ErrorCode::IOError,
+        QStringLiteral("%1 %2 failed: %3").arg(what, path, QString::fromLocal8Bit(strerror(error))));
 }
 
 } // namespace
@@ -166,14 +168,19 @@ Status HeaderDevice::growTo(uint64_t bytes)
     return Status::ok();
 }
 
-Status HeaderDevice::lockExclusive()
+Result<HeaderDevice::UpdateLock> HeaderDevice::lockForUpdate()
 {
-    if (!m_regularFile)
-        return Status::ok();
-    // Upgrading is not atomic in flock(); cryptsetup re-checks the seqid afterwards (LUKS2).
-    if (::flock(m_fd, LOCK_EX) != 0)
+    // Upgrading is not atomic in flock(); LUKS2 re-checks the on-disk seqid once it holds the lock.
+    if (m_regularFile && m_updateDepth == 0 && ::flock(m_fd, LOCK_EX) != 0)
         return ioFailed(QStringLiteral("Locking"), m_path, errno);
-    return Status::ok();
+    ++m_updateDepth;
+    return UpdateLock(this);
+}
+
+HeaderDevice::UpdateLock::~UpdateLock()
+{
+    if (m_device && --m_device->m_updateDepth == 0 && m_device->m_regularFile)
+        ::flock(m_device->m_fd, LOCK_SH);
 }
 
 } // namespace cryptstack

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <utility>
 
 namespace cryptstack {
 
@@ -45,8 +46,23 @@ public:
     // Extends a regular file to at least bytes (never shrinks). Other devices: InvalidArgument
     // "Device <path> is too small." when smaller.
     Status growTo(uint64_t bytes);
-    // Upgrades the shared flock to an exclusive one for a metadata update (no-op off files).
-    Status lockExclusive();
+    // The exclusive flock of one metadata update: taken by lockForUpdate(), back to the shared
+    // lock when the last nested UpdateLock ends, so the volume object does not keep others out
+    // between updates (cryptsetup holds its write lock only while it writes).
+    class [[nodiscard]] UpdateLock
+    {
+    public:
+        UpdateLock(UpdateLock&& other) noexcept : m_device(std::exchange(other.m_device, nullptr)) {}
+        UpdateLock& operator=(UpdateLock&&) = delete;
+        ~UpdateLock();
+
+    private:
+        friend class HeaderDevice;
+        explicit UpdateLock(HeaderDevice* device) : m_device(device) {}
+        HeaderDevice* m_device;
+    };
+    // Upgrades the shared flock to an exclusive one (no locking off regular files).
+    Result<UpdateLock> lockForUpdate();
 
 private:
     HeaderDevice() = default;
@@ -55,6 +71,7 @@ private:
     bool m_regularFile = false;
     bool m_writable = false;
     std::shared_ptr<BlockDevice> m_device;
+    int m_updateDepth = 0;
 };
 
 } // namespace cryptstack
