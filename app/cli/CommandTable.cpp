@@ -18,6 +18,24 @@ std::vector<std::unique_ptr<Command>> allCommands()
     commands.push_back(makeDmWriteCommand());
     commands.push_back(makeBenchCommand());
     commands.push_back(makeShellCommand());
+    commands.push_back(makeLuksFormatCommand());
+    commands.push_back(makeOpenCommand());
+    commands.push_back(makeCryptReadCommand());
+    commands.push_back(makeCryptWriteCommand());
+    commands.push_back(makeLuksDumpCommand());
+    commands.push_back(makeLuksAddKeyCommand());
+    commands.push_back(makeLuksRemoveKeyCommand());
+    commands.push_back(makeLuksChangeKeyCommand());
+    commands.push_back(makeLuksKillSlotCommand());
+    commands.push_back(makeRepairCommand());
+    commands.push_back(makeLuksHeaderBackupCommand());
+    commands.push_back(makeLuksHeaderRestoreCommand());
+    commands.push_back(makeIsLuksCommand());
+    commands.push_back(makeLuksUuidCommand());
+    commands.push_back(makeEraseCommand());
+    commands.push_back(makeLuksEraseCommand());
+    commands.push_back(makeConfigCommand());
+    commands.push_back(makeBenchmarkCommand());
     return commands;
 }
 

@@ -18,6 +18,25 @@ std::unique_ptr<Command> makeDmReadCommand();
 std::unique_ptr<Command> makeDmWriteCommand();
 std::unique_ptr<Command> makeBenchCommand();
 std::unique_ptr<Command> makeShellCommand();
+// cryptsetup's verbs (app/cli/crypt/).
+std::unique_ptr<Command> makeLuksFormatCommand();
+std::unique_ptr<Command> makeOpenCommand();
+std::unique_ptr<Command> makeCryptReadCommand();
+std::unique_ptr<Command> makeCryptWriteCommand();
+std::unique_ptr<Command> makeLuksDumpCommand();
+std::unique_ptr<Command> makeLuksAddKeyCommand();
+std::unique_ptr<Command> makeLuksRemoveKeyCommand();
+std::unique_ptr<Command> makeLuksChangeKeyCommand();
+std::unique_ptr<Command> makeLuksKillSlotCommand();
+std::unique_ptr<Command> makeRepairCommand();
+std::unique_ptr<Command> makeLuksHeaderBackupCommand();
+std::unique_ptr<Command> makeLuksHeaderRestoreCommand();
+std::unique_ptr<Command> makeIsLuksCommand();
+std::unique_ptr<Command> makeLuksUuidCommand();
+std::unique_ptr<Command> makeEraseCommand();
+std::unique_ptr<Command> makeLuksEraseCommand();
+std::unique_ptr<Command> makeConfigCommand();
+std::unique_ptr<Command> makeBenchmarkCommand();
 
 std::vector<std::unique_ptr<Command>> allCommands();
 

@@ -3,6 +3,7 @@
 #include "DeviceIo.h"
 #include "DmReport.h"
 #include "StatsReport.h"
+#include "VolumeData.h"
 #include "core/Parse.h"
 #include "dm/TableLine.h"
 #include "workload/WorkloadRunner.h"
@@ -70,6 +71,10 @@ QString Shell::help()
         "  create NAME [--readonly] [--uuid UUID] TABLE-LINE [; TABLE-LINE]...\n"
         "  reload NAME TABLE-LINE [; TABLE-LINE]...   load an inactive table (live at resume)\n"
         "  suspend NAME | resume NAME | remove NAME\n"
+        "  open IMAGE NAME [--type luks|luks1|luks2|plain] [-d KEY-FILE] [--header FILE] [-S SLOT]\n"
+        "      [plain: -c -s -h --offset --skip --size --sector-size] [--allow-discards] [--readonly] …\n"
+        "                                            unlock a volume and map it (key file or terminal)\n"
+        "  close NAME                                remove a volume's mapping\n"
         "  message NAME SECTOR WORDS...\n"
         "  table [--showkeys] [NAME] | status [NAME] | info [NAME] | deps [NAME] | ls [--tree]\n"
         "  read NAME OFFSET LENGTH FILE|-            copy device bytes to a file or stdout\n"
@@ -131,6 +136,11 @@ Status Shell::execute(const QString& line)
     }
     if (verb == u"message")
         return message(words);
+    // Volumes: unlock and map (the passphrase from -d KEY-FILE or the terminal), or unmap.
+    if (verb == u"open")
+        return shellOpen(m_context, words, !m_stdinIsScript);
+    if (verb == u"close")
+        return shellClose(m_context, words);
     if (verb == u"table" || verb == u"status" || verb == u"info" || verb == u"deps" || verb == u"ls")
         return report(QStringList{verb} + words);
     if (verb == u"read")
