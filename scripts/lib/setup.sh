@@ -7,7 +7,7 @@ CRYPTSTACK_BUILD="${CRYPTSTACK_BUILD:-$CRYPTSTACK_ROOT/build}"
 # Build tools and libraries, and the peers the interoperability tests run (cryptsetup, qemu-img).
 CRYPTSTACK_PACKAGES=(
     g++ cmake ninja-build pkg-config
-    qt6-base-dev libqt6charts6-dev qt6-qpa-plugins
+    qt6-base-dev qt6-charts-dev qt6-qpa-plugins
     libssl-dev libargon2-dev libgcrypt20-dev
     cryptsetup-bin qemu-utils python3-cryptography
 )

@@ -776,7 +776,9 @@ Status Luks2Volume::commit(bool checkSeqid)
         if (Status s = m_device->read(0, raw); !s)
             return s;
         const bool luks2 = std::memcmp(raw.data(), "LUKS\xba\xbe", 6) == 0 && raw[6] == 0 && raw[7] == 2;
-        const QByteArray diskUuid(reinterpret_cast<const char*>(raw.data()) + 168);
+        // The 40-byte uuid field need not hold a NUL on a damaged primary.
+        const char* uuidField = reinterpret_cast<const char*>(raw.data()) + 168;
+        const QByteArray diskUuid(uuidField, qsizetype(qstrnlen(uuidField, 40)));
         uint64_t diskSeqid = 0;
         for (int i = 0; i < 8; ++i)
             diskSeqid = (diskSeqid << 8) | raw[size_t(16 + i)];
@@ -865,7 +867,19 @@ Status Luks2Volume::storeKeyslot(int keyslot, const SecureBuffer& volumeKey,
     if (!params)
         return params.status();
     const QString afHash = options.kdf.hash.isEmpty() ? QStringLiteral("sha256") : options.kdf.hash;
-    auto area = allocateArea(volumeKey.size());
+    // LUKS2_keyslot_store on an existing keyslot (luksChangeKey in place) updates it: same area,
+    // same place in the JSON, priority kept, one commit.
+    const JsonValue* existing = keyslotJson(keyslot);
+    Result<std::pair<uint64_t, uint64_t>> area = std::pair<uint64_t, uint64_t>{};
+    if (existing) {
+        const JsonValue* oldArea = at(existing, "area");
+        area = std::pair{Luks2Validator::stringToUint64(at(oldArea, "offset")).value_or(0),
+                         Luks2Validator::stringToUint64(at(oldArea, "size")).value_or(0)};
+        if (area->second < AfSplitter::splitSectors(volumeKey.size(), Stripes) * 512)
+            return Status(ErrorCode::InvalidArgument, QStringLiteral("No space for new keyslot."));
+    } else {
+        area = allocateArea(volumeKey.size());
+    }
     if (!area)
         return area.status();
 
@@ -913,8 +927,9 @@ Status Luks2Volume::storeKeyslot(int keyslot, const SecureBuffer& volumeKey,
     ks.insert("af", std::move(af));
     ks.insert("area", std::move(areaJson));
     ks.insert("kdf", std::move(kdf));
-    if (options.priority && *options.priority != PriorityNormal)
-        ks.insert("priority", JsonValue::integer(*options.priority));
+    const int priority = options.priority ? *options.priority : existing ? this->priority(keyslot) : PriorityNormal;
+    if (priority != PriorityNormal)
+        ks.insert("priority", JsonValue::integer(priority));
 
     JsonValue updated = m_json;
     updated.find("keyslots")->insert(QByteArray::number(keyslot), std::move(ks));
@@ -922,7 +937,8 @@ Status Luks2Volume::storeKeyslot(int keyslot, const SecureBuffer& volumeKey,
     JsonValue* digestJson = updated.find("digests")->find(QByteArray::number(digest));
     if (!digestJson)
         return Status(ErrorCode::Corruption, QStringLiteral("No digest is bound to the data segment."));
-    digestJson->find("keyslots")->append(JsonValue::string(QByteArray::number(keyslot)));
+    if (!digestJson->find("keyslots")->containsString(QByteArray::number(keyslot)))
+        digestJson->find("keyslots")->append(JsonValue::string(QByteArray::number(keyslot)));
     if (uint64_t(updated.toCompact().size()) > m_header.hdrSize - Luks2BinaryHeader::Size - 1)
         return Status(ErrorCode::InvalidArgument,
                       QStringLiteral("Not enough space in header json area for new keyslot."));
@@ -1050,34 +1066,61 @@ Status Luks2Volume::eraseAllKeyslots()
 Result<int> Luks2Volume::changeKeyslot(const UnlockedKey& opened, std::span<const uint8_t> newPassphrase,
                                        const AddKeyslotOptions& options)
 {
+    // What cryptsetup 2.6.1's luksChangeKey does (verified): the passphrase keeps its keyslot id.
+    // With a free id and room for a new area, the new key goes to a temporary id (commit), the two
+    // ids swap, and the old material is wiped under the temporary id (commit): the id moves to the
+    // end of "keyslots" (json-c's delete + add), the priority and keyslot cipher become the
+    // defaults. Otherwise (or with -S) the keyslot is rewritten in place in one commit.
     if (Status s = checkRequirements(); !s)
         return s;
-    // A free id with room for a new area avoids overwriting the old slot in place.
-    AddKeyslotOptions add = options;
-    if (!add.keyslot) {
+    const int old = opened.keyslot;
+    if (!isKeyslotActive(old))
+        return noUsable();
+    int target = old;
+    if (options.keyslot) {
+        target = *options.keyslot;
+    } else {
         int free = -1;
         for (int i = 0; i < 32 && free < 0; ++i) {
             if (!isKeyslotActive(i))
                 free = i;
         }
         if (free >= 0 && allocateArea(opened.volumeKey.size()))
-            add.keyslot = free;
-        else
-            add.keyslot = opened.keyslot;
+            target = free;
     }
-    if (!add.priority && priority(opened.keyslot) != PriorityNormal)
-        add.priority = priority(opened.keyslot);
-    if (*add.keyslot == opened.keyslot) {
-        if (Status s = destroyKeyslot(opened.keyslot); !s)
+    if (target == old) {
+        if (Status s = verifyVolumeKey(opened.volumeKey); !s)
             return s;
-        return addKeyslot(opened.volumeKey, newPassphrase, add);
+        AddKeyslotOptions inPlace = options;
+        inPlace.keyslot = old;
+        if (Status s = storeKeyslot(old, opened.volumeKey, newPassphrase, inPlace); !s)
+            return s;
+        return old;
     }
+    AddKeyslotOptions add = options;
+    add.keyslot = target;
     auto added = addKeyslot(opened.volumeKey, newPassphrase, add);
     if (!added)
         return added.status();
-    if (Status s = destroyKeyslot(opened.keyslot); !s)
+    if (options.keyslot) {
+        // An explicit new id (library callers only): no swap.
+        if (Status s = destroyKeyslot(old); !s)
+            return s;
+        return added;
+    }
+    const JsonValue beforeSwap = m_json;
+    JsonValue* keyslots = m_json.find("keyslots");
+    JsonValue oldObject = *keyslots->find(QByteArray::number(old));
+    JsonValue newObject = *keyslots->find(QByteArray::number(target));
+    keyslots->remove(QByteArray::number(old));
+    keyslots->insert(QByteArray::number(old), std::move(newObject));
+    keyslots->remove(QByteArray::number(target));
+    keyslots->insert(QByteArray::number(target), std::move(oldObject));
+    if (Status s = destroyKeyslot(target); !s) {
+        m_json = beforeSwap; // the disk still holds both keyslots under their first ids
         return s;
-    return added;
+    }
+    return old;
 }
 
 Status Luks2Volume::setUuid(const QString& uuid)
@@ -1184,6 +1227,35 @@ Status Luks2Volume::setPersistentFlags(const QStringList& flags)
 
 namespace cryptstack {
 
+Result<std::unique_ptr<Luks2Volume>> Luks2Volume::create(std::unique_ptr<HeaderDevice> device,
+                                                         luks2::JsonValue metadata, const QString& uuid,
+                                                         uint64_t hdrSize, const BeforeHeaderWrite& beforeCommit)
+{
+    if (!Luks2BinaryHeader::isAllowedHdrSize(hdrSize))
+        return Status(ErrorCode::InvalidArgument, QStringLiteral("Unsupported LUKS2 metadata size options."));
+    if (Status s = Luks2Validator::validate(metadata, hdrSize - Luks2BinaryHeader::Size); !s)
+        return s;
+    std::unique_ptr<Luks2Volume> volume(new Luks2Volume(std::move(device)));
+    volume->m_json = std::move(metadata);
+    Luks2BinaryHeader& h = volume->m_header;
+    h.version = 2;
+    h.hdrSize = hdrSize;
+    h.seqid = 1; // the commit writes 2, as cryptsetup's conversion does
+    h.checksumAlg = "sha256";
+    h.uuid = uuid.toLatin1();
+    volume->m_needsSalt = {true, true};
+    auto updateLock = volume->m_device->lockForUpdate();
+    if (!updateLock)
+        return updateLock.status();
+    if (beforeCommit) {
+        if (Status s = beforeCommit(*volume->m_device); !s)
+            return s;
+    }
+    if (Status s = volume->commit(false); !s)
+        return s;
+    return volume;
+}
+
 Result<std::unique_ptr<Luks2Volume>> Luks2Volume::format(std::unique_ptr<HeaderDevice> device,
                                                          const Luks2FormatOptions& options,
                                                          const SecureBuffer& volumeKey)
@@ -1216,10 +1288,16 @@ Result<std::unique_ptr<Luks2Volume>> Luks2Volume::format(std::unique_ptr<HeaderD
         return Status(ErrorCode::InvalidArgument, QStringLiteral("Wrong LUKS UUID format provided."));
 
     const uint64_t metadataEnd = 2 * hdrSize;
+    // With a detached header, --align-payload is the data offset itself and counts as one from
+    // here on (keyslots area, "too small", the sector-size fallback), but skips the CLI's 4 KiB
+    // check (verified: --align-payload 2048 gives a 1015808-byte keyslots area).
+    std::optional<uint64_t> offsetSectors = options.offsetSectors;
+    if (!offsetSectors && options.detachedHeader && options.alignPayloadSectors)
+        offsetSectors = options.alignPayloadSectors;
     std::optional<uint64_t> offset;
-    if (options.offsetSectors) {
-        offset = *options.offsetSectors * 512;
-        if (*offset % 4096 != 0)
+    if (offsetSectors) {
+        offset = *offsetSectors * 512;
+        if (options.offsetSectors && *offset % 4096 != 0)
             return Status(ErrorCode::InvalidArgument,
                           QStringLiteral("Data offset is not multiple of 4096 bytes."));
         if (*offset && *offset < metadataEnd)
@@ -1258,8 +1336,12 @@ Result<std::unique_ptr<Luks2Volume>> Luks2Volume::format(std::unique_ptr<HeaderD
     } else {
         sectorSize = options.dataDeviceOptimalSectorSize ? options.dataDeviceOptimalSectorSize
                                                          : device->optimalSectorSize();
-        // The offset in 512-byte sectors is compared with the size in bytes, as 2.6.1 does.
-        if (options.offsetSectors && *options.offsetSectors % sectorSize != 0)
+        // The offset in 512-byte sectors is compared with the size in bytes, as 2.6.1 does; the
+        // required alignment (--align-payload, else 1 MiB) must be a multiple too (verified:
+        // --align-payload 1, 4 or 12 gives 512, 8 keeps 4096).
+        if (offsetSectors && *offsetSectors % sectorSize != 0)
+            sectorSize = 512;
+        if (alignment % sectorSize != 0)
             sectorSize = 512;
         if (dataDeviceBytes >= MiB && (dataDeviceBytes - MiB) % sectorSize != 0)
             sectorSize = 512;
