@@ -30,6 +30,7 @@ std::vector<std::unique_ptr<Command>> allCommands()
     commands.push_back(makeRepairCommand());
     commands.push_back(makeLuksHeaderBackupCommand());
     commands.push_back(makeLuksHeaderRestoreCommand());
+    commands.push_back(makeConvertCommand());
     commands.push_back(makeIsLuksCommand());
     commands.push_back(makeLuksUuidCommand());
     commands.push_back(makeEraseCommand());

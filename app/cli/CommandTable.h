@@ -31,6 +31,7 @@ std::unique_ptr<Command> makeLuksKillSlotCommand();
 std::unique_ptr<Command> makeRepairCommand();
 std::unique_ptr<Command> makeLuksHeaderBackupCommand();
 std::unique_ptr<Command> makeLuksHeaderRestoreCommand();
+std::unique_ptr<Command> makeConvertCommand();
 std::unique_ptr<Command> makeIsLuksCommand();
 std::unique_ptr<Command> makeLuksUuidCommand();
 std::unique_ptr<Command> makeEraseCommand();

@@ -11,6 +11,11 @@ namespace cryptstack {
 
 LuksVolume::~LuksVolume() = default;
 
+std::unique_ptr<HeaderDevice> LuksVolume::takeDevice(std::unique_ptr<LuksVolume> volume)
+{
+    return std::move(volume->m_device);
+}
+
 Result<std::unique_ptr<LuksVolume>> LuksVolume::load(std::unique_ptr<HeaderDevice> device)
 {
     // cryptsetup reads magic and version at offset 0: version 1 is LUKS1; version 2 and anything

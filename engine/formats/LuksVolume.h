@@ -15,6 +15,7 @@
 #include <QStringList>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -41,6 +42,10 @@ struct AddKeyslotOptions
 
 // The dm-crypt table cryptsetup builds for the volume (reference/luks.md §7): the caller adds the
 // length, the key word and the device.
+// Runs with the metadata update lock held, right before a new header is written over the device
+// (a conversion moves key material and saves a backup here); a failure stops the write.
+using BeforeHeaderWrite = std::function<Status(HeaderDevice& device)>;
+
 struct CryptActivation
 {
     QString cipher;                // e.g. aes-xts-plain64
@@ -61,6 +66,9 @@ public:
     // Not LUKS: InvalidArgument "Device <path> is not a valid LUKS device."; a header that fails a
     // check: Corruption with the check's message.
     static Result<std::unique_ptr<LuksVolume>> load(std::unique_ptr<HeaderDevice> device);
+    // Ends the volume and hands back its device (a LUKS1<->LUKS2 conversion builds the new
+    // volume over the same device).
+    static std::unique_ptr<HeaderDevice> takeDevice(std::unique_ptr<LuksVolume> volume);
 
     virtual int version() const = 0;
     virtual QString uuid() const = 0;
@@ -82,8 +90,9 @@ public:
                                    const AddKeyslotOptions& options) = 0;
     // Wipes the keyslot's material and disables it (luksKillSlot, luksRemoveKey).
     virtual Status destroyKeyslot(int keyslot) = 0;
-    // luksChangeKey: the new passphrase goes to a free slot when there is one (else the same
-    // slot), the old slot is destroyed; returns the new slot.
+    // luksChangeKey: returns the keyslot that now holds the new passphrase. options.keyslot equal
+    // to opened.keyslot rewrites that slot in place. Otherwise LUKS1 uses the lowest free slot
+    // (else the same one) and destroys the old; LUKS2 keeps the old id (see Luks2Volume).
     virtual Result<int> changeKeyslot(const UnlockedKey& opened, std::span<const uint8_t> newPassphrase,
                                       const AddKeyslotOptions& options) = 0;
     virtual Status setUuid(const QString& uuid) = 0;

@@ -6,6 +6,7 @@ target_sources(cryptstack_engine PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/HashContext.cpp
     ${CMAKE_CURRENT_LIST_DIR}/HeaderDevice.cpp
     ${CMAKE_CURRENT_LIST_DIR}/KeyslotCipher.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/LuksConvert.cpp
     ${CMAKE_CURRENT_LIST_DIR}/LuksVolume.cpp
     ${CMAKE_CURRENT_LIST_DIR}/Pbkdf.cpp
     ${CMAKE_CURRENT_LIST_DIR}/PlainKey.cpp

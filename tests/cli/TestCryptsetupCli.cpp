@@ -3,6 +3,7 @@
 // every verb's happy path and error rows (message, exit code, image untouched), and interop with
 // the real cryptsetup and qemu-io where they are installed.
 #include "CliRunner.h"
+#include "CommandTable.h"
 #include "Console.h"
 #include "PassphraseReader.h"
 #include "TestImages.h"
@@ -10,6 +11,7 @@
 #include "volume/VolumeMapper.h"
 
 #include <QBuffer>
+#include <QDir>
 #include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
@@ -85,6 +87,34 @@ QString errLine(const CliResult& result)
     return QString::fromUtf8(result.err).trimmed();
 }
 
+// A console whose stdin counts as a terminal, so confirmations are asked.
+class InteractiveConsole final : public cli::Console
+{
+public:
+    using Console::Console;
+    bool inputIsInteractive() const override { return true; }
+};
+
+CliResult runInteractive(const QStringList& arguments, QByteArray stdinBytes)
+{
+    QBuffer in(&stdinBytes);
+    CliResult result;
+    QBuffer out(&result.out);
+    QBuffer err(&result.err);
+    in.open(QIODevice::ReadOnly);
+    out.open(QIODevice::WriteOnly);
+    err.open(QIODevice::WriteOnly);
+    InteractiveConsole console(&in, &out, &err);
+    result.exitCode = cli::runCli(arguments, console);
+    return result;
+}
+
+QStringList convertBackups(const QString& image)
+{
+    const QFileInfo info(image);
+    return info.dir().entryList({info.fileName() + QStringLiteral(".before-convert-*")}, QDir::Files);
+}
+
 } // namespace
 
 class TestCryptsetupCli : public QObject
@@ -109,6 +139,8 @@ private slots:
     void luksVerbs();
     void luksErrorRows();
     void headerBackupRestore();
+    void convertErrorRows();
+    void convertBackupAndRestore();
     void interopCryptsetupOpensOurs_data();
     void interopCryptsetupOpensOurs();
     void interopQemuLuks1();
@@ -637,6 +669,105 @@ void TestCryptsetupCli::headerBackupRestore()
                  "failed."));
     QCOMPARE(result.exitCode, 1);
     QCOMPARE(fileDigest(other), before);
+}
+
+void TestCryptsetupCli::convertErrorRows()
+{
+    const QString image = zeroImage(m_dir.path(), QStringLiteral("conv-err.img"), 8 << 20);
+    const QString sector4k = zeroImage(m_dir.path(), QStringLiteral("conv-4k.img"), 20 << 20);
+    const QString plainFile = zeroImage(m_dir.path(), QStringLiteral("conv-plain.img"), 1 << 20);
+    const QString pw = path(QStringLiteral("conv.key"));
+    QVERIFY(writeFile(pw, "pw"));
+    QVERIFY(runCli(QStringList{"luksFormat", "-q", "--type", "luks1", image, pw} + CheapKdf).exitCode == 0);
+    QVERIFY(runCli(QStringList{"luksFormat", "-q", "--type", "luks2", "--sector-size", "4096", sector4k, pw} +
+                   CheapKdf)
+                .exitCode == 0);
+    struct Row
+    {
+        QStringList arguments;
+        QString error;
+        int exitCode;
+    };
+    const QList<Row> rows = {
+        {{"convert", image}, "Invalid LUKS type, only luks1 and luks2 are supported.", 1},
+        {{"convert", "--type", "LUKS2", image}, "Invalid LUKS type, only luks1 and luks2 are supported.", 1},
+        {{"convert", "--type", "luks1", image}, "Device is already LUKS1 type.", 1},
+        {{"convert", "--type", "luks2", plainFile},
+         QStringLiteral("Device %1 is not a valid LUKS device.").arg(plainFile),
+         1},
+        {{"convert", "--type", "luks1", sector4k},
+         "Cannot convert to LUKS1 format - default segment encryption sector size is not 512 bytes.",
+         1},
+    };
+    const Tool cryptsetup = findTool(QStringLiteral("cryptsetup"));
+    for (const Row& row : rows) {
+        const QString target = row.arguments.last();
+        const QByteArray before = fileDigest(target);
+        const CliResult result = runCli(row.arguments);
+        const QString context =
+            row.arguments.join(u' ') + QStringLiteral(": ") + QString::fromUtf8(result.err);
+        QVERIFY2(errLine(result) == QStringLiteral("cryptstack: ") + row.error, qPrintable(context));
+        QVERIFY2(result.exitCode == row.exitCode, qPrintable(context));
+        QVERIFY2(fileDigest(target) == before, qPrintable(context));
+        QVERIFY2(convertBackups(target).isEmpty(), qPrintable(context));
+        if (cryptsetup.found()) {
+            // cryptsetup's verdict on the same image (it refuses before writing, too).
+            const ProcessResult theirs = runTool(cryptsetup.path, QStringList{"-q"} + row.arguments);
+            QVERIFY2(theirs.exitCode == row.exitCode, theirs.err.constData());
+            QCOMPARE(QString::fromUtf8(theirs.err).trimmed(), row.error);
+            QVERIFY2(fileDigest(target) == before, qPrintable(context));
+        }
+    }
+    // At a terminal only "YES" goes ahead; anything else aborts with exit code 2.
+    const QByteArray before = fileDigest(image);
+    const CliResult aborted = runInteractive({"convert", "--type", "luks2", image}, "yes\n");
+    QCOMPARE(QString::fromUtf8(aborted.out),
+             QStringLiteral("\nWARNING!\n========\nThis operation will convert %1 to LUKS2 format.\n\n\n"
+                            "Are you sure? (Type 'yes' in capital letters): ")
+                 .arg(image));
+    QCOMPARE(aborted.err, QByteArray("cryptstack: Operation aborted, device was NOT converted.\n\n"));
+    QCOMPARE(aborted.exitCode, 2);
+    QCOMPARE(fileDigest(image), before);
+    QVERIFY(convertBackups(image).isEmpty());
+}
+
+void TestCryptsetupCli::convertBackupAndRestore()
+{
+    const QString image = zeroImage(m_dir.path(), QStringLiteral("conv.img"), 8 << 20);
+    const QString pw = path(QStringLiteral("conv-ok.key"));
+    QVERIFY(writeFile(pw, "pw"));
+    QVERIFY(runCli(QStringList{"luksFormat", "-q", "--type", "luks1", image, pw} + CheapKdf).exitCode == 0);
+    const QByteArray original = readFile(image);
+    CliResult result = runInteractive({"convert", "--type", "luks2", image}, "YES\n");
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    QVERIFY(result.err.isEmpty());
+    const QStringList backups = convertBackups(image);
+    QCOMPARE(backups.size(), 1);
+    const QString backup = path(backups.first());
+    QVERIFY2(
+        result.out.endsWith(QStringLiteral("The header area (2068480 bytes) was saved to %1; to undo the "
+                                           "conversion run: cryptstack luksHeaderRestore %2 "
+                                           "--header-backup-file %1\n")
+                                .arg(backup, image)
+                                .toUtf8()),
+        result.out.constData());
+    QCOMPARE(QFile::permissions(backup) & 0x7077, QFileDevice::ReadOwner); // 0400
+    QCOMPARE(readFile(backup), original.left(2068480));
+    QCOMPARE(runCli({"isLuks", "--type", "luks2", image}).exitCode, 0);
+    QCOMPARE(runCli({"open", "--test-passphrase", image, "-d", pw}).exitCode, 0);
+    result = runCli({"convert", "--type", "luks2", image});
+    QCOMPARE(errLine(result), QStringLiteral("cryptstack: Device is already LUKS2 type."));
+    // The printed command undoes the conversion: the LUKS1 header area is back byte for byte.
+    result = runCli({"luksHeaderRestore", "-q", image, "--header-backup-file", backup});
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    QCOMPARE(readFile(image, 0, 2068480), original.left(2068480));
+    QCOMPARE(runCli({"isLuks", "--type", "luks1", image}).exitCode, 0);
+    QCOMPARE(runCli({"open", "--test-passphrase", image, "-d", pw}).exitCode, 0);
+    // And back again to LUKS1 without a prompt (stdin is not a terminal).
+    QVERIFY(runCli({"convert", "--type", "luks2", image}).exitCode == 0);
+    result = runCli({"convert", "--type", "luks1", image});
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    QCOMPARE(readFile(image, 0, 2068480), original.left(2068480));
 }
 
 void TestCryptsetupCli::interopCryptsetupOpensOurs_data()

@@ -1,5 +1,5 @@
-// cryptstack luksChangeKey IMAGE [NEW-KEY-FILE]: replaces a passphrase (-S limits which slot the
-// old one may open); the new keyslot goes where the engine's changeKeyslot puts it.
+// cryptstack luksChangeKey IMAGE [NEW-KEY-FILE]: replaces a passphrase. -S names the slot the old
+// passphrase must open and makes the change in place; else the engine's changeKeyslot decides.
 #include "CommandTable.h"
 #include "KeyslotVerbs.h"
 
@@ -51,7 +51,10 @@ public:
         auto passphrase = context.passphrases().read(*newKey, QStringLiteral("Enter new passphrase: "), true);
         if (!passphrase)
             return passphrase.status();
-        options->keyslot.reset(); // -S chose the slot to open; the engine picks the new one
+        // -S: the new passphrase overwrites that keyslot in place (as cryptsetup passes the same
+        // slot as old and new); without it the engine picks where the new key goes.
+        if (options->keyslot)
+            options->keyslot = unlocked->keyslot;
         auto slot = volume.value()->changeKeyslot(*unlocked, passphrase->bytes(), *options);
         if (!slot)
             return slot.status();

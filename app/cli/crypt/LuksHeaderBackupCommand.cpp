@@ -4,36 +4,7 @@
 #include "HeaderBackupCommands.h"
 #include "VolumeOptions.h"
 
-#include <QFile>
-
-#include <fcntl.h>
-#include <unistd.h>
-
 namespace cryptstack::cli {
-
-Status copyToNewFile(const HeaderDevice& device, uint64_t bytes, const QString& path,
-                     const QString& existsMessage, const QString& failMessage)
-{
-    const QByteArray name = QFile::encodeName(path);
-    const int fd = ::open(name.constData(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0400);
-    if (fd < 0)
-        return Status(ErrorCode::InvalidArgument, errno == EEXIST ? existsMessage : failMessage);
-    std::vector<uint8_t> chunk(1 << 20);
-    Status status;
-    for (uint64_t done = 0; done < bytes && status;) {
-        const size_t piece = static_cast<size_t>(std::min<uint64_t>(chunk.size(), bytes - done));
-        status = device.read(done, std::span<uint8_t>(chunk.data(), piece));
-        if (status && ::write(fd, chunk.data(), piece) != static_cast<ssize_t>(piece))
-            status = Status(ErrorCode::IOError, failMessage);
-        done += piece;
-    }
-    if (status && ::fsync(fd) != 0)
-        status = Status(ErrorCode::IOError, failMessage);
-    ::close(fd);
-    if (!status)
-        ::unlink(name.constData());
-    return status;
-}
 
 namespace {
 

@@ -2,14 +2,11 @@
 // backup must be a valid LUKS header of the requested --type; over a LUKS header of the same
 // version, the sizes must agree as cryptsetup requires (LUKS1: payload offset and key size;
 // LUKS2: header size and header plus keyslot areas). Before writing, the bytes about to be overwritten are
-// saved to IMAGE.before-restore-<time> (mode 0400), and the command says where.
+// saved to IMAGE.before-restore-<UTC time> (mode 0400), and the command says where.
 #include "CommandTable.h"
 #include "HeaderBackupCommands.h"
 #include "VolumeOptions.h"
 #include "formats/luks2/Luks2Volume.h"
-
-#include <QDateTime>
-#include <QFile>
 
 namespace cryptstack::cli {
 
@@ -94,19 +91,13 @@ public:
             return silentFailure(ErrorCode::InvalidArgument);
         // Keep what is about to be overwritten.
         const uint64_t saved = std::min(bytes, target.value()->size());
-        const QString savedPath =
-            QStringLiteral("%1.before-restore-%2")
-                .arg(path, QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")));
         if (saved) {
-            if (Status status =
-                    copyToNewFile(**target, saved, savedPath,
-                                  QStringLiteral("Cannot save the current header: %1 exists.").arg(savedPath),
-                                  QStringLiteral("Cannot save the current header to %1.").arg(savedPath));
-                !status)
-                return status;
+            auto savedPath = saveHeaderArea(**target, saved, QStringLiteral("before-restore"));
+            if (!savedPath)
+                return savedPath.status();
             context.console().printLine(QStringLiteral("The replaced header area (%1 bytes) was saved to %2.")
                                             .arg(saved)
-                                            .arg(savedPath));
+                                            .arg(*savedPath));
         }
         if (target.value()->size() < bytes) {
             if (Status grown = target.value()->growTo(bytes); !grown)

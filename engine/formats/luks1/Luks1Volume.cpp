@@ -181,6 +181,29 @@ Result<Luks1Header> Luks1Volume::writeHeader(HeaderDevice& device, const Luks1He
     return reread;
 }
 
+Result<std::unique_ptr<Luks1Volume>> Luks1Volume::create(std::unique_ptr<HeaderDevice> device,
+                                                         const Luks1Header& header,
+                                                         const BeforeHeaderWrite& beforeWrite)
+{
+    if (Status valid = header.validate(device->path()); !valid)
+        return valid;
+    if (!device->isRegularFile()) {
+        if (Status size = header.checkDeviceSize(device->size(), device->path()); !size)
+            return size;
+    }
+    auto updateLock = device->lockForUpdate();
+    if (!updateLock)
+        return updateLock.status();
+    if (beforeWrite) {
+        if (Status prepared = beforeWrite(*device); !prepared)
+            return prepared;
+    }
+    auto written = writeHeader(*device, header);
+    if (!written)
+        return written.status();
+    return std::unique_ptr<Luks1Volume>(new Luks1Volume(std::move(device), std::move(written.value())));
+}
+
 Status Luks1Volume::checkWritable() const
 {
     if (!m_device->isWritable())

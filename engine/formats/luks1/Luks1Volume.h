@@ -38,6 +38,12 @@ public:
     // writable. Fails with "Repair failed." (and the lines so far in the message) when the
     // damage is not one of the known kinds.
     static Result<Luks1RepairResult> repair(HeaderDevice& device);
+    // Writes header over whatever the device holds (LUKS2->LUKS1 conversion): validates it and
+    // checks the device size, takes the update lock, runs beforeWrite (the caller puts the key
+    // material in place), then writes the 1024 bytes as every LUKS1 header update does.
+    static Result<std::unique_ptr<Luks1Volume>> create(std::unique_ptr<HeaderDevice> device,
+                                                       const Luks1Header& header,
+                                                       const BeforeHeaderWrite& beforeWrite);
 
     int version() const override { return 1; }
     QString uuid() const override { return m_header.uuid; }

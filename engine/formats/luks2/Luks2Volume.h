@@ -31,6 +31,12 @@ public:
     static Result<std::unique_ptr<Luks2Volume>> format(std::unique_ptr<HeaderDevice> device,
                                                        const Luks2FormatOptions& options,
                                                        const SecureBuffer& volumeKey);
+    // A header pair for ready-made metadata over whatever the device holds (LUKS1->LUKS2
+    // conversion): validates, takes the update lock, runs beforeCommit (the caller moves the key
+    // material into place), then commits seqid 2 with a fresh salt per copy, as format does.
+    static Result<std::unique_ptr<Luks2Volume>> create(std::unique_ptr<HeaderDevice> device,
+                                                       luks2::JsonValue metadata, const QString& uuid,
+                                                       uint64_t hdrSize, const BeforeHeaderWrite& beforeCommit);
 
     int version() const override { return 2; }
     QString uuid() const override;
