@@ -1,11 +1,14 @@
 #include "MainWindow.h"
 
+#include "PipelineController.h"
+#include "PipelineView.h"
 #include "dm/ConciseFormat.h"
 #include "dm/DeviceRegistry.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFontDatabase>
 #include <QHeaderView>
 #include <QMenuBar>
@@ -13,6 +16,7 @@
 #include <QPlainTextEdit>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTreeWidget>
 
 namespace cryptstack {
@@ -32,7 +36,8 @@ QString humanSize(uint64_t sectors)
 
 MainWindow::MainWindow(DeviceRegistry& registry, QWidget* parent)
     : QMainWindow(parent), m_registry(registry), m_tree(new QTreeWidget(this)),
-      m_details(new QPlainTextEdit(this))
+      m_details(new QPlainTextEdit(this)), m_tabs(new QTabWidget(this)),
+      m_pipeline(new PipelineView(registry, this))
 {
     setWindowTitle(tr("CryptStack"));
     resize(960, 600);
@@ -51,7 +56,11 @@ MainWindow::MainWindow(DeviceRegistry& registry, QWidget* parent)
     splitter->addWidget(m_details);
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 1);
-    setCentralWidget(splitter);
+    m_tabs->setObjectName(QStringLiteral("mainTabs"));
+    m_tabs->setAccessibleName(tr("Views"));
+    m_tabs->addTab(splitter, tr("&Devices"));
+    m_tabs->addTab(m_pipeline, tr("&Pipeline"));
+    setCentralWidget(m_tabs);
 
     QMenu* fileMenu = menuBar()->addMenu(tr("&File"));
     QAction* open = fileMenu->addAction(tr("&Open Stack File…"), this, [this] {
@@ -64,6 +73,21 @@ MainWindow::MainWindow(DeviceRegistry& registry, QWidget* parent)
     fileMenu->addSeparator();
     QAction* quit = fileMenu->addAction(tr("&Quit"), qApp, &QApplication::quit);
     quit->setShortcut(QKeySequence::Quit);
+    QMenu* teachingMenu = menuBar()->addMenu(tr("&Teaching"));
+    QAction* pipelineStack = teachingMenu->addAction(tr("&Build Pipeline Teaching Stack"), this, [this] {
+        m_tabs->setCurrentWidget(m_pipeline);
+        m_pipeline->buildPipelineStack();
+    });
+    pipelineStack->setObjectName(QStringLiteral("pipelineStackAction"));
+    QAction* deadlock =
+        teachingMenu->addAction(tr("&Deadlock Demonstration"), this, &MainWindow::showDeadlockDemonstration);
+    deadlock->setObjectName(QStringLiteral("deadlockDemoAction"));
+    QAction* normal =
+        teachingMenu->addAction(tr("Rebuild the Demonstration with the &Normal Design"), this, [this] {
+            m_tabs->setCurrentWidget(m_pipeline);
+            m_pipeline->rebuildDeadlockDemoNormally();
+        });
+    normal->setObjectName(QStringLiteral("deadlockNormalAction"));
     QMenu* helpMenu = menuBar()->addMenu(tr("&Help"));
     helpMenu->addAction(tr("&About CryptStack"), this, [this] {
         QMessageBox::about(
@@ -72,7 +96,14 @@ MainWindow::MainWindow(DeviceRegistry& registry, QWidget* parent)
     });
 
     connect(m_tree, &QTreeWidget::currentItemChanged, this, &MainWindow::showDetails);
+    connect(m_pipeline, &PipelineView::stackChanged, this, &MainWindow::refresh);
     refresh();
+}
+
+void MainWindow::showDeadlockDemonstration()
+{
+    m_tabs->setCurrentWidget(m_pipeline);
+    m_pipeline->startDeadlockDemo();
 }
 
 bool MainWindow::openStackFile(const QString& path)
@@ -80,10 +111,12 @@ bool MainWindow::openStackFile(const QString& path)
     auto stack = parseConciseFile(path);
     Status status = stack ? createConciseStack(m_registry, *stack) : stack.status();
     refresh();
+    m_pipeline->refreshDevices();
     if (!status) {
         QMessageBox::warning(this, tr("Cannot open stack"), status.message());
         return false;
     }
+    m_pipeline->setBaseDirectory(QFileInfo(path).absolutePath());
     statusBar()->showMessage(tr("Opened %1").arg(path), 5000);
     return true;
 }
@@ -148,6 +181,13 @@ void MainWindow::showDetails()
     if (!device) {
         m_details->setPlainText(item ? item->toolTip(NameColumn) : QString());
         return;
+    }
+    const std::shared_ptr<Table> table = device->activeTable();
+    for (const Segment& segment : table->segments()) {
+        if (segment.type == u"crypt" && !m_pipeline->controller().isWorkloadRunning()) {
+            m_pipeline->setDevice(name); // the pipeline tab follows a selected crypt device
+            break;
+        }
     }
     QString text = tr("Table:") + u'\n';
     for (const QString& line : device->activeTable()->lines(StatusType::Table, false))

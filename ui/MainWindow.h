@@ -1,5 +1,6 @@
 // The main window: the device stack as a tree (images at the leaves, mapped devices above them)
-// and the selected device's table and status. The engine's registry is owned by the caller.
+// and the selected device's table and status, and a tab with the pipeline view of a crypt device.
+// The engine's registry is owned by the caller and must outlive the window.
 #pragma once
 
 #include <QMainWindow>
@@ -7,10 +8,12 @@
 class QTreeWidget;
 class QTreeWidgetItem;
 class QPlainTextEdit;
+class QTabWidget;
 
 namespace cryptstack {
 
 class DeviceRegistry;
+class PipelineView;
 
 class MainWindow : public QMainWindow
 {
@@ -23,6 +26,9 @@ public:
     void refresh();
     // Loads a concise stack file into the registry; errors go to a message box.
     bool openStackFile(const QString& path);
+    PipelineView* pipelineView() const { return m_pipeline; }
+    // Shows the pipeline tab and starts the deadlock demonstration there.
+    void showDeadlockDemonstration();
 
 private:
     void showDetails();
@@ -31,6 +37,8 @@ private:
     DeviceRegistry& m_registry;
     QTreeWidget* m_tree;
     QPlainTextEdit* m_details;
+    QTabWidget* m_tabs;
+    PipelineView* m_pipeline;
 };
 
 } // namespace cryptstack
