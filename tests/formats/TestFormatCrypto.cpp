@@ -356,9 +356,12 @@ void TestFormatCrypto::afRoundTrip_data()
 {
     QTest::addColumn<QString>("hash");
     QTest::addColumn<int>("keyBytes");
-    for (const char* hash : {"sha1", "sha256", "sha512", "ripemd160", "whirlpool", "sha3-256"}) {
+    for (const QString& hash :
+         {QStringLiteral("sha1"), QStringLiteral("sha256"), QStringLiteral("sha512"),
+          QStringLiteral("ripemd160"), QStringLiteral("whirlpool"), QStringLiteral("sha3-256")}) {
         for (int keyBytes : {16, 32, 33, 64}) {
-            QTest::addRow("%s L=%d", hash, keyBytes) << QString::fromLatin1(hash) << keyBytes;
+            const QByteArray row = QStringLiteral("%1 L=%2").arg(hash).arg(keyBytes).toUtf8();
+            QTest::newRow(row.constData()) << hash << keyBytes;
         }
     }
 }
