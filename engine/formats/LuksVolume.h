@@ -48,13 +48,13 @@ using BeforeHeaderWrite = std::function<Status(HeaderDevice& device)>;
 
 struct CryptActivation
 {
-    QString cipher;                // e.g. aes-xts-plain64
+    QString cipher; // e.g. aes-xts-plain64
     size_t keyBytes = 0;
-    uint64_t ivOffset = 0;         // 512-byte sectors
+    uint64_t ivOffset = 0; // 512-byte sectors
     uint64_t dataOffsetSectors = 0;
     unsigned sectorSize = 512;
-    QStringList optionWords;       // in cryptsetup's order: allow_discards … sector_size:N
-    QString keyringDescription;    // LUKS2: "cryptsetup:<UUID>-d<digest>", for the key word
+    QStringList optionWords;    // in cryptsetup's order: allow_discards … sector_size:N
+    QString keyringDescription; // LUKS2: "cryptsetup:<UUID>-d<digest>", for the key word
 };
 
 class LuksVolume

@@ -361,20 +361,52 @@ Result<uint32_t> digestIterations(const QString& hash, size_t digestBytes, bool 
     return std::max(static_cast<uint32_t>(iterations), Pbkdf2MinIterations);
 }
 
+Status validate(const KdfRequest& request, const QString& defaultType, const QString& defaultHash)
+{
+    // verify_pbkdf_params.
+    const QString type = request.type.isEmpty() ? defaultType : request.type;
+    const QString hash = request.hash.isEmpty() ? defaultHash : request.hash;
+    const bool forced = request.forcedIterations != 0;
+    if (type != u"pbkdf2" && !isArgon2(type))
+        return invalid(QStringLiteral("Unknown PBKDF type %1.").arg(type));
+    if (!hash.isEmpty() && !HashContext::digestSize(hash))
+        return invalid(QStringLiteral("Requested hash %1 is not supported.").arg(hash));
+    if (type == u"pbkdf2") {
+        if (forced && request.forcedIterations < Pbkdf2MinIterations)
+            return invalid(QStringLiteral("Forced iteration count is too low for pbkdf2 (minimum is %1).")
+                               .arg(Pbkdf2MinIterations));
+        return Status::ok();
+    }
+    const uint32_t requestedMemory = request.maxMemoryKiB ? request.maxMemoryKiB : DefaultMemoryKiB;
+    if (forced) {
+        if (request.forcedIterations < Argon2MinIterations)
+            return invalid(QStringLiteral("Forced iteration count is too low for %1 (minimum is %2).")
+                               .arg(type)
+                               .arg(Argon2MinIterations));
+        if (requestedMemory < Argon2MinMemoryKiB)
+            return invalid(QStringLiteral("Forced memory cost is too low for %1 (minimum is %2 kilobytes).")
+                               .arg(type)
+                               .arg(Argon2MinMemoryKiB));
+    }
+    if (requestedMemory > Argon2MaxMemoryKiB)
+        return invalid(
+            QStringLiteral("Requested maximum PBKDF memory cost is too high (maximum is %1 kilobytes).")
+                .arg(Argon2MaxMemoryKiB));
+    return Status::ok();
+}
+
 Result<KdfParams> resolve(const KdfRequest& request, const QString& defaultType, const QString& defaultHash,
                           size_t keyBytes, const std::atomic_bool* cancel)
 {
     // verify_pbkdf_params, then init_pbkdf_type's caps, then crypt_benchmark_pbkdf_internal.
+    if (Status checked = validate(request, defaultType, defaultHash); !checked)
+        return checked;
     KdfParams params;
     params.type = request.type.isEmpty() ? defaultType : request.type;
     params.hash = request.hash.isEmpty() ? defaultHash : request.hash;
     const bool forced = request.forcedIterations != 0;
     // The CLI turns --iter-time 0 into the default before the library sees it.
     const uint32_t timeMs = request.iterTimeMs ? request.iterTimeMs : DefaultIterTimeMs;
-    if (params.type != u"pbkdf2" && !isArgon2(params.type))
-        return invalid(QStringLiteral("Unknown PBKDF type %1.").arg(params.type));
-    if (!params.hash.isEmpty() && !HashContext::digestSize(params.hash))
-        return invalid(QStringLiteral("Requested hash %1 is not supported.").arg(params.hash));
 
     if (params.type == u"pbkdf2") {
         // --pbkdf-memory and --pbkdf-parallel are not passed on for pbkdf2.

@@ -31,6 +31,9 @@ uint32_t defaultMaxMemoryKiB(uint32_t requested);
 // means "benchmark", so a forced 0 cannot be expressed (cryptsetup would refuse it as too low).
 Result<KdfParams> resolve(const KdfRequest& request, const QString& defaultType, const QString& defaultHash,
                           size_t keyBytes, const std::atomic_bool* cancel = nullptr);
+// resolve()'s checks alone, without benchmarking: what the CLI runs before it touches a device
+// (cryptsetup's set_pbkdf_params happens before any write or passphrase check).
+Status validate(const KdfRequest& request, const QString& defaultType, const QString& defaultHash);
 
 // Iterations for a volume-key digest: max(1000, iterations/s × 125 ms) from its own benchmark;
 // exactly 1000 when iterations are forced. cryptsetup benchmarks with the volume key's length as

@@ -573,6 +573,7 @@ void TestCryptsetupCli::luksErrorRows()
     const QList<Row> rows = {
         {{"open", "--test-passphrase", image}, "bad\n", "No key available with this passphrase.", 2},
         {{"open", "--test-passphrase", image, "-S", "3", "-d", pw}, {}, "No usable keyslot is available.", 1},
+        // 2.6.1's key-file path (crypt_keyslot_add_by_keyfile) fails without a message; we say why.
         {{"luksAddKey", image, pw, "-d", wrong}, {}, "No key available with this passphrase.", 2},
         {{"luksRemoveKey", image, wrong}, {}, "No key available with this passphrase.", 2},
         {{"luksChangeKey", image, pw, "-d", wrong}, {}, "No key available with this passphrase.", 2},
@@ -600,7 +601,7 @@ void TestCryptsetupCli::luksErrorRows()
          1},
         {{"luksHeaderRestore", image, "--header-backup-file", plainFile},
          {},
-         "Backup file does not contain valid LUKS header.",
+         "Header backup file does not contain compatible LUKS header.",
          1},
         {{"open", image, "x", "-d", pw}, {}, {}, 1},
         {{"open", image}, {}, "Command requires device and mapped name as arguments.", 1},
@@ -628,7 +629,7 @@ void TestCryptsetupCli::luksErrorRows()
             row.arguments.join(u' ') + QStringLiteral(": ") + QString::fromUtf8(result.err);
         if (!row.error.isEmpty())
             QVERIFY2(errLine(result) == QStringLiteral("cryptstack: ") + row.error, qPrintable(context));
-        else if (row.arguments.first() == u"isLuks")
+        else if (row.arguments.first() == u"isLuks" || row.arguments.first() == u"luksAddKey")
             QVERIFY2(result.err.isEmpty(), qPrintable(context));
         QVERIFY2(result.exitCode == row.exitCode, qPrintable(context));
         QVERIFY2(fileDigest(image) == before, qPrintable(context));

@@ -67,15 +67,16 @@ public:
             return Status(ErrorCode::InvalidArgument,
                           QStringLiteral("Device %1 is not a valid LUKS2 device.").arg(path));
         if (priority) {
+            // crypt_keyslot_set_priority fails silently on an invalid or inactive slot (verified).
+            if (!luks2->isKeyslotActive(**slot))
+                return silentFailure(ErrorCode::InvalidArgument);
             if (Status status = luks2->setPriority(**slot, *priorityValue); !status)
                 return status;
         }
-        if (arguments.isSet(QStringLiteral("label"))) {
-            if (Status status = luks2->setLabel(arguments.value(QStringLiteral("label"))); !status)
-                return status;
-        }
-        if (arguments.isSet(QStringLiteral("subsystem"))) {
-            if (Status status = luks2->setSubsystem(arguments.value(QStringLiteral("subsystem"))); !status)
+        if (arguments.isSet(QStringLiteral("label")) || arguments.isSet(QStringLiteral("subsystem"))) {
+            if (Status status = luks2->setLabels(arguments.value(QStringLiteral("label")),
+                                                 arguments.value(QStringLiteral("subsystem")));
+                !status)
                 return status;
         }
         return Status::ok();

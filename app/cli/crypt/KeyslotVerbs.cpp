@@ -1,5 +1,7 @@
 #include "KeyslotVerbs.h"
 
+#include "formats/Pbkdf.h"
+
 namespace cryptstack::cli {
 
 QList<OptionSpec> keyslotCipherOptions()
@@ -14,6 +16,19 @@ QList<OptionSpec> keyslotCipherOptions()
              QStringLiteral("LUKS2 keyslot key size")}};
 }
 
+Status checkPbkdfOptions(const KdfRequest& kdf, int luksVersion)
+{
+    KdfRequest request = kdf;
+    request.hash.clear(); // the hash is checked where it is used, with its own message
+    if (luksVersion == 1)
+        request.type.clear(); // LUKS1 always derives with PBKDF2
+    const Status checked = Pbkdf::validate(
+        request, luksVersion == 1 ? QStringLiteral("pbkdf2") : QStringLiteral("argon2id"), {});
+    if (checked)
+        return checked;
+    return Status(checked.code(), checked.message() + QStringLiteral("\nFailed to set pbkdf parameters."));
+}
+
 Result<AddKeyslotOptions> addKeyslotOptions(const ArgParser& arguments, const LuksVolume* volume)
 {
     AddKeyslotOptions options;
@@ -25,8 +40,18 @@ Result<AddKeyslotOptions> addKeyslotOptions(const ArgParser& arguments, const Lu
     if (!kdf)
         return kdf.status();
     options.kdf = *kdf;
+    if (volume) {
+        if (Status checked = checkPbkdfOptions(options.kdf, volume->version()); !checked)
+            return checked;
+    }
     const bool cipherGiven = arguments.isSet(QStringLiteral("keyslot-cipher")) ||
                              arguments.isSet(QStringLiteral("keyslot-key-size"));
+    // cryptsetup's option check, before any device is looked at (verified).
+    if (arguments.isSet(QStringLiteral("keyslot-cipher")) !=
+        arguments.isSet(QStringLiteral("keyslot-key-size")))
+        return Status(
+            ErrorCode::InvalidArgument,
+            QStringLiteral("Options --keyslot-cipher and --keyslot-key-size must be used together."));
     if (cipherGiven && volume && volume->version() != 2)
         return Status(ErrorCode::InvalidArgument,
                       QStringLiteral("Keyslot encryption parameters can be set only for LUKS2 device."));

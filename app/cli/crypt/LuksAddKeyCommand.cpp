@@ -34,6 +34,10 @@ public:
         const ArgParser& arguments = context.arguments();
         if (Status status = expectPositionals(arguments, 1, 2); !status)
             return status;
+        // cryptsetup 2.6.1 says so whenever -S is given to luksAddKey (stdout, verified).
+        if (arguments.isSet(QStringLiteral("key-slot")))
+            context.console().printLine(
+                QStringLiteral("WARNING: The --key-slot parameter is used for new keyslot number."));
         const QString image = arguments.positionals().first();
         const QString path =
             arguments.isSet(QStringLiteral("header")) ? arguments.value(QStringLiteral("header")) : image;
@@ -61,12 +65,25 @@ public:
             auto existing = keySourceOption(arguments);
             if (!existing)
                 return existing.status();
-            // The existing passphrase opens any slot; -S names the new one.
-            auto unlocked = unlockLuks(context, **volume, *existing, std::nullopt,
-                                       QStringLiteral("Enter any existing passphrase: "));
-            if (!unlocked)
-                return unlocked.status();
-            volumeKey = std::move(unlocked->volumeKey);
+            // The existing passphrase opens any slot; -S names the new one. With -d, 2.6.1 goes
+            // through crypt_keyslot_add_by_keyfile: no "unlocked" line, and a wrong key exits 2
+            // silently there; we keep the exit code but say why (one clear line for bad input).
+            if (arguments.isSet(QStringLiteral("key-file"))) {
+                auto passphrase =
+                    context.passphrases().read(*existing, QStringLiteral("Enter any existing passphrase: "));
+                if (!passphrase)
+                    return passphrase.status();
+                auto unlocked = volume.value()->unlock(passphrase->bytes(), std::nullopt);
+                if (!unlocked)
+                    return unlocked.status();
+                volumeKey = std::move(unlocked->volumeKey);
+            } else {
+                auto unlocked = unlockLuks(context, **volume, *existing, std::nullopt,
+                                           QStringLiteral("Enter any existing passphrase: "));
+                if (!unlocked)
+                    return unlocked.status();
+                volumeKey = std::move(unlocked->volumeKey);
+            }
         }
         auto passphrase =
             context.passphrases().read(*newKey, QStringLiteral("Enter new passphrase for key slot: "), true);

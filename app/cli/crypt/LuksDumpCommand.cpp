@@ -49,9 +49,10 @@ public:
             return dumpVolumeKey(context, **volume, image);
         if (arguments.isSet(QStringLiteral("dump-json-metadata"))) {
             auto* luks2 = dynamic_cast<Luks2Volume*>(volume->get());
+            // crypt_dump_json on LUKS1 (verified wording, exit 1).
             if (!luks2)
                 return Status(ErrorCode::InvalidArgument,
-                              QStringLiteral("Device %1 is not a valid LUKS2 device.").arg(path));
+                              QStringLiteral("Dump operation is not supported for this device type."));
             context.console().print(luks2->dumpJson());
             return Status::ok();
         }

@@ -9,6 +9,9 @@
 
 #include <QFileInfo>
 
+#include <array>
+#include <vector>
+
 namespace cryptstack::cli {
 
 namespace {
@@ -86,6 +89,8 @@ public:
         auto keyslot = addKeyslotOptions(arguments, nullptr);
         if (!keyslot)
             return keyslot.status();
+        if (Status checked = checkPbkdfOptions(keyslot->kdf, luks1 ? 1 : 2); !checked)
+            return checked;
         if (luks1 && (arguments.isSet(QStringLiteral("keyslot-cipher")) ||
                       arguments.isSet(QStringLiteral("keyslot-key-size"))))
             return Status(ErrorCode::InvalidArgument,
@@ -158,13 +163,29 @@ public:
         for (const QString& warning : volume.value()->warnings())
             context.console().printLine(warning);
         auto slot = volume.value()->addKeyslot(volumeKey, passphrase->bytes(), *keyslot);
-        if (!slot)
+        if (!slot) {
+            wipeSignatures(*volume.value());
             return slot.status();
+        }
         context.verboseLine(QStringLiteral("Key slot %1 created.").arg(*slot));
         return Status::ok();
     }
 
 private:
+    // A header whose first keyslot failed is not left behind: cryptsetup's
+    // tools_wipe_all_signatures (blkid) zeroes the magic of every header copy (verified: "No
+    // space for new keyslot." leaves a device that is no longer LUKS).
+    static void wipeSignatures(LuksVolume& volume)
+    {
+        const std::array<uint8_t, 6> zeroes = {};
+        std::vector<uint64_t> offsets{0};
+        if (const auto* luks2 = dynamic_cast<const Luks2Volume*>(&volume))
+            offsets.push_back(luks2->hdrSize());
+        for (uint64_t offset : offsets)
+            (void)volume.device().write(offset, zeroes);
+        (void)volume.device().sync();
+    }
+
     static Result<std::unique_ptr<LuksVolume>> formatLuks1(const ArgParser& arguments,
                                                            std::unique_ptr<HeaderDevice> device,
                                                            const CipherNames::NameAndMode& cipher,

@@ -49,7 +49,7 @@ public:
         const int backupVersion = backup ? backup.value()->version() : 0;
         if (!backup || (type == u"luks1" && backupVersion != 1) || (type == u"luks2" && backupVersion != 2))
             return Status(ErrorCode::InvalidArgument,
-                          QStringLiteral("Backup file does not contain valid LUKS header."));
+                          QStringLiteral("Header backup file does not contain compatible LUKS header."));
         const uint64_t bytes = backup.value()->device().size();
         auto target = HeaderDevice::open(path, HeaderDevice::Access::ReadWrite);
         if (!target)

@@ -37,11 +37,9 @@ public:
         if (!volume)
             return volume.status();
         LuksVolume& luks = **volume;
+        // A slot past the limit is CRYPT_SLOT_INVALID: cryptsetup fails without a word (verified).
         if (slot >= luks.keyslotLimit())
-            return Status(ErrorCode::InvalidArgument,
-                          QStringLiteral("Key slot %1 is invalid, please select between 0 and %2.")
-                              .arg(slot)
-                              .arg(luks.keyslotLimit() - 1));
+            return silentFailure(ErrorCode::InvalidArgument);
         if (!luks.isKeyslotActive(slot))
             return Status(ErrorCode::InvalidArgument, QStringLiteral("Keyslot %1 is not active.").arg(slot));
         context.verboseLine(QStringLiteral("Keyslot %1 is selected for deletion.").arg(slot));

@@ -927,7 +927,9 @@ Status Luks2Volume::storeKeyslot(int keyslot, const SecureBuffer& volumeKey,
     ks.insert("af", std::move(af));
     ks.insert("area", std::move(areaJson));
     ks.insert("kdf", std::move(kdf));
-    const int priority = options.priority ? *options.priority : existing ? this->priority(keyslot) : PriorityNormal;
+    const int priority = options.priority ? *options.priority
+                         : existing       ? this->priority(keyslot)
+                                          : PriorityNormal;
     if (priority != PriorityNormal)
         ks.insert("priority", JsonValue::integer(priority));
 
@@ -1180,6 +1182,26 @@ Status Luks2Volume::setSubsystem(const QString& subsystem)
     return s;
 }
 
+Status Luks2Volume::setLabels(const QString& label, const QString& subsystem)
+{
+    if (Status s = checkRequirements(); !s)
+        return s;
+    if (Status s = checkLabel(label, "Label"); !s)
+        return s;
+    if (Status s = checkLabel(subsystem, "Subsystem"); !s)
+        return s;
+    const QByteArray previousLabel = m_header.label;
+    const QByteArray previousSubsystem = m_header.subsystem;
+    m_header.label = label.toUtf8();
+    m_header.subsystem = subsystem.toUtf8();
+    Status s = commit();
+    if (!s) {
+        m_header.label = previousLabel;
+        m_header.subsystem = previousSubsystem;
+    }
+    return s;
+}
+
 Status Luks2Volume::setPriority(int keyslot, int priority)
 {
     if (Status s = checkRequirements(); !s)
@@ -1229,7 +1251,8 @@ namespace cryptstack {
 
 Result<std::unique_ptr<Luks2Volume>> Luks2Volume::create(std::unique_ptr<HeaderDevice> device,
                                                          luks2::JsonValue metadata, const QString& uuid,
-                                                         uint64_t hdrSize, const BeforeHeaderWrite& beforeCommit)
+                                                         uint64_t hdrSize,
+                                                         const BeforeHeaderWrite& beforeCommit)
 {
     if (!Luks2BinaryHeader::isAllowedHdrSize(hdrSize))
         return Status(ErrorCode::InvalidArgument, QStringLiteral("Unsupported LUKS2 metadata size options."));
@@ -1273,7 +1296,7 @@ Result<std::unique_ptr<Luks2Volume>> Luks2Volume::format(std::unique_ptr<HeaderD
     if (!Luks2BinaryHeader::isAllowedHdrSize(hdrSize))
         return Status(ErrorCode::InvalidArgument, QStringLiteral("Unsupported LUKS2 metadata size options."));
     if (options.keyslotsSize % 4096 != 0 || options.keyslotsSize > Luks2Validator::MaxKeyslotsSize)
-        return Status(ErrorCode::InvalidArgument, QStringLiteral("Unsupported LUKS2 keyslots size options."));
+        return Status(ErrorCode::InvalidArgument, QStringLiteral("Unsupported LUKS2 metadata size options."));
     const auto hashSize = HashFactory::digestSize(options.hash);
     if (!hashSize)
         return Status(ErrorCode::NotSupported,

@@ -36,7 +36,8 @@ public:
     // material into place), then commits seqid 2 with a fresh salt per copy, as format does.
     static Result<std::unique_ptr<Luks2Volume>> create(std::unique_ptr<HeaderDevice> device,
                                                        luks2::JsonValue metadata, const QString& uuid,
-                                                       uint64_t hdrSize, const BeforeHeaderWrite& beforeCommit);
+                                                       uint64_t hdrSize,
+                                                       const BeforeHeaderWrite& beforeCommit);
 
     int version() const override { return 2; }
     QString uuid() const override;
@@ -77,6 +78,9 @@ public:
     // cryptsetup config --label / --subsystem (at most 47 bytes each).
     Status setLabel(const QString& label);
     Status setSubsystem(const QString& subsystem);
+    // crypt_set_label, what cryptsetup config --label/--subsystem calls: both in one commit, so
+    // the one not given is cleared (verified).
+    Status setLabels(const QString& label, const QString& subsystem);
     // cryptsetup config --priority: 0 ignore, 1 normal (the member is removed), 2 prefer.
     Status setPriority(int keyslot, int priority);
     int priority(int keyslot) const;
