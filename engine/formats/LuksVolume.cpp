@@ -35,7 +35,8 @@ Result<std::unique_ptr<LuksVolume>> LuksVolume::load(std::unique_ptr<HeaderDevic
             return std::unique_ptr<LuksVolume>(std::move(volume.value()));
         }
         if (version != 2)
-            return Status(ErrorCode::InvalidArgument, QStringLiteral("Unsupported LUKS version %1.").arg(version));
+            return Status(ErrorCode::InvalidArgument,
+                          QStringLiteral("Unsupported LUKS version %1.").arg(version));
     }
     auto volume = Luks2Volume::load(std::move(device));
     if (!volume)

@@ -131,8 +131,9 @@ void TestLuksInterop::initTestCase()
     m_qemuImg = findTool(QStringLiteral("qemu-img"));
     // Debian's interpreter carries python3-cryptography; a user's pyenv may not.
     m_python = QFile::exists(QStringLiteral("/usr/bin/python3")) ? QStringLiteral("/usr/bin/python3")
-                                                                  : findTool(QStringLiteral("python3"));
-    m_fillScript = qEnvironmentVariable("CRYPTSTACK_SOURCE_DIR") + QStringLiteral("/tests/vectors/fill_luks_data.py");
+                                                                 : findTool(QStringLiteral("python3"));
+    m_fillScript =
+        qEnvironmentVariable("CRYPTSTACK_SOURCE_DIR") + QStringLiteral("/tests/vectors/fill_luks_data.py");
 }
 
 void TestLuksInterop::cryptsetupVolumes_data()
@@ -156,20 +157,25 @@ void TestLuksInterop::cryptsetupVolumes_data()
     const QString essiv = QStringLiteral("aes-cbc-essiv:sha256");
 
     QTest::newRow("luks2 pbkdf2 xts-512 4096-byte sectors")
-        << luks2 + pbkdf2 + QStringList{QStringLiteral("--sector-size"), QStringLiteral("4096")} << xts << 4096;
+        << luks2 + pbkdf2 + QStringList{QStringLiteral("--sector-size"), QStringLiteral("4096")} << xts
+        << 4096;
     QTest::newRow("luks2 pbkdf2 xts-512 512-byte sectors")
         << luks2 + pbkdf2 + QStringList{QStringLiteral("--sector-size"), QStringLiteral("512")} << xts << 512;
     QTest::newRow("luks2 argon2id xts-512 4096-byte sectors")
-        << luks2 + argon2id + QStringList{QStringLiteral("--sector-size"), QStringLiteral("4096")} << xts << 4096;
+        << luks2 + argon2id + QStringList{QStringLiteral("--sector-size"), QStringLiteral("4096")} << xts
+        << 4096;
     QTest::newRow("luks2 pbkdf2 cbc-essiv:sha256-256")
-        << luks2 + pbkdf2 +
-               QStringList{QStringLiteral("-c"), essiv, QStringLiteral("-s"), QStringLiteral("256"),
-                           QStringLiteral("--sector-size"), QStringLiteral("512")}
+        << luks2 + pbkdf2 + QStringList{QStringLiteral("-c"),
+                                        essiv,
+                                        QStringLiteral("-s"),
+                                        QStringLiteral("256"),
+                                        QStringLiteral("--sector-size"),
+                                        QStringLiteral("512")}
         << essiv << 512;
     QTest::newRow("luks1 xts-512") << luks1 << xts << 512;
     QTest::newRow("luks1 cbc-essiv:sha256-256")
-        << luks1 + QStringList{QStringLiteral("-c"), essiv, QStringLiteral("-s"), QStringLiteral("256")} << essiv
-        << 512;
+        << luks1 + QStringList{QStringLiteral("-c"), essiv, QStringLiteral("-s"), QStringLiteral("256")}
+        << essiv << 512;
 }
 
 void TestLuksInterop::cryptsetupVolumes()
@@ -196,17 +202,18 @@ void TestLuksInterop::cryptsetupVolumes()
         QVERIFY(file.resize(20 << 20));
     }
 
-    const ToolRun format = runTool(m_cryptsetup, QStringList{QStringLiteral("luksFormat"), QStringLiteral("-q")} +
-                                                     formatOptions +
-                                                     QStringList{QStringLiteral("-d"), keyFile, image});
+    const ToolRun format =
+        runTool(m_cryptsetup, QStringList{QStringLiteral("luksFormat"), QStringLiteral("-q")} +
+                                  formatOptions + QStringList{QStringLiteral("-d"), keyFile, image});
     QVERIFY2(format.ok(), format.err.constData());
     const CryptsetupKey theirs = dumpVolumeKey(m_cryptsetup, image, keyFile);
     QVERIFY(!theirs.keyHex.isEmpty());
 
     const uint32_t seed = 77;
     const ToolRun fill =
-        runTool(m_python, {m_fillScript, image, QString::number(theirs.payloadSectors * 512), QString::fromLatin1(theirs.keyHex),
-                           cipher, QString::number(sectorSize), QString::number(DataBytes), QString::number(seed)});
+        runTool(m_python, {m_fillScript, image, QString::number(theirs.payloadSectors * 512),
+                           QString::fromLatin1(theirs.keyHex), cipher, QString::number(sectorSize),
+                           QString::number(DataBytes), QString::number(seed)});
     QVERIFY2(fill.ok(), fill.err.constData());
 
     auto volume = loadVolume(image);
@@ -234,10 +241,18 @@ void TestLuksInterop::qemuVolumes_data()
     QTest::addColumn<QString>("qemuMode");
     QTest::addColumn<QString>("expectedCipher");
 
-    QTest::newRow("aes-256 xts") << "aes-256" << "xts" << "aes-xts-plain64";
-    QTest::newRow("serpent-256 xts") << "serpent-256" << "xts" << "serpent-xts-plain64";
-    QTest::newRow("twofish-256 xts") << "twofish-256" << "xts" << "twofish-xts-plain64";
-    QTest::newRow("cast5-128 cbc") << "cast5-128" << "cbc" << "cast5-cbc-plain64";
+    QTest::newRow("aes-256 xts") << "aes-256"
+                                 << "xts"
+                                 << "aes-xts-plain64";
+    QTest::newRow("serpent-256 xts") << "serpent-256"
+                                     << "xts"
+                                     << "serpent-xts-plain64";
+    QTest::newRow("twofish-256 xts") << "twofish-256"
+                                     << "xts"
+                                     << "twofish-xts-plain64";
+    QTest::newRow("cast5-128 cbc") << "cast5-128"
+                                   << "cbc"
+                                   << "cast5-cbc-plain64";
 }
 
 void TestLuksInterop::qemuVolumes()
@@ -269,19 +284,22 @@ void TestLuksInterop::qemuVolumes()
     // usage"); the failure is in qemu's benchmark, so a retry is the remedy.
     ToolRun create;
     for (int attempt = 0; attempt < 6 && !create.ok(); ++attempt) {
-        create = runTool(m_qemuImg, {QStringLiteral("create"), QStringLiteral("-f"), QStringLiteral("luks"),
-                                     QStringLiteral("--object"), secret, QStringLiteral("-o"),
-                                     QStringLiteral("key-secret=sec0,cipher-alg=%1,cipher-mode=%2,ivgen-alg=plain64,"
-                                                    "hash-alg=sha256,iter-time=10")
-                                         .arg(qemuCipher, qemuMode),
-                                     image, QStringLiteral("4M")});
+        create = runTool(m_qemuImg,
+                         {QStringLiteral("create"), QStringLiteral("-f"), QStringLiteral("luks"),
+                          QStringLiteral("--object"), secret, QStringLiteral("-o"),
+                          QStringLiteral("key-secret=sec0,cipher-alg=%1,cipher-mode=%2,ivgen-alg=plain64,"
+                                         "hash-alg=sha256,iter-time=10")
+                              .arg(qemuCipher, qemuMode),
+                          image, QStringLiteral("4M")});
     }
     if (!create.ok())
-        QSKIP(qPrintable(QStringLiteral("qemu-img create -f luks failed six times: ") + QString::fromLocal8Bit(create.err)));
-    const ToolRun convert = runTool(
-        m_qemuImg, {QStringLiteral("convert"), QStringLiteral("-n"), QStringLiteral("--object"), secret,
-                    QStringLiteral("-f"), QStringLiteral("raw"), plainFile, QStringLiteral("--target-image-opts"),
-                    QStringLiteral("driver=luks,key-secret=sec0,file.filename=") + image});
+        QSKIP(qPrintable(QStringLiteral("qemu-img create -f luks failed six times: ") +
+                         QString::fromLocal8Bit(create.err)));
+    const ToolRun convert =
+        runTool(m_qemuImg, {QStringLiteral("convert"), QStringLiteral("-n"), QStringLiteral("--object"),
+                            secret, QStringLiteral("-f"), QStringLiteral("raw"), plainFile,
+                            QStringLiteral("--target-image-opts"),
+                            QStringLiteral("driver=luks,key-secret=sec0,file.filename=") + image});
     QVERIFY2(convert.ok(), convert.err.constData());
 
     auto volume = loadVolume(image);

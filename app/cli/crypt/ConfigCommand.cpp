@@ -57,8 +57,7 @@ public:
             return Status(ErrorCode::InvalidArgument,
                           QStringLiteral("Option --priority, --label or --subsystem is missing."));
         const QString image = arguments.positionals().first();
-        const QString path =
-            arguments.isSet(QStringLiteral("header")) ? arguments.value(QStringLiteral("header")) : image;
+        const QString path = headerPathOf(arguments, image);
         auto volume = loadLuks(context, path, QString(), true);
         if (!volume)
             return volume.status();

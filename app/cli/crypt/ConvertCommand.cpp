@@ -36,8 +36,7 @@ public:
             return Status(ErrorCode::InvalidArgument,
                           QStringLiteral("Invalid LUKS type, only luks1 and luks2 are supported."));
         const QString image = arguments.positionals().first();
-        const QString path =
-            arguments.isSet(QStringLiteral("header")) ? arguments.value(QStringLiteral("header")) : image;
+        const QString path = headerPathOf(arguments, image);
         auto volume = loadLuks(context, path, QString(), true);
         if (!volume)
             return volume.status();

@@ -39,8 +39,7 @@ public:
             context.console().printLine(
                 QStringLiteral("WARNING: The --key-slot parameter is used for new keyslot number."));
         const QString image = arguments.positionals().first();
-        const QString path =
-            arguments.isSet(QStringLiteral("header")) ? arguments.value(QStringLiteral("header")) : image;
+        const QString path = headerPathOf(arguments, image);
         auto volume = loadLuks(context, path, arguments.value(QStringLiteral("type")).toLower(), true);
         if (!volume)
             return volume.status();

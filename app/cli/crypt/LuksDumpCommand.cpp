@@ -39,8 +39,7 @@ public:
         if (Status status = expectPositionals(arguments, 1, 1); !status)
             return status;
         const QString image = arguments.positionals().first();
-        const QString path =
-            arguments.isSet(QStringLiteral("header")) ? arguments.value(QStringLiteral("header")) : image;
+        const QString path = headerPathOf(arguments, image);
         auto volume = loadLuks(context, path, arguments.value(QStringLiteral("type")).toLower(), false);
         if (!volume)
             return volume.status();

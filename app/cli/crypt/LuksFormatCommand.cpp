@@ -96,8 +96,7 @@ public:
             return Status(ErrorCode::InvalidArgument,
                           QStringLiteral("Keyslot encryption parameters can be set only for LUKS2 device."));
         // A detached header file that does not exist yet is created (after asking).
-        const QString headerPath =
-            arguments.isSet(QStringLiteral("header")) ? arguments.value(QStringLiteral("header")) : image;
+        const QString headerPath = headerPathOf(arguments, image);
         const bool detached = arguments.isSet(QStringLiteral("header"));
         bool created = false;
         if (detached && !QFileInfo::exists(headerPath)) {

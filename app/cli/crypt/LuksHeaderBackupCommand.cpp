@@ -34,8 +34,7 @@ public:
             return Status(ErrorCode::InvalidArgument,
                           QStringLiteral("Option --header-backup-file is required."));
         const QString image = arguments.positionals().first();
-        const QString path =
-            arguments.isSet(QStringLiteral("header")) ? arguments.value(QStringLiteral("header")) : image;
+        const QString path = headerPathOf(arguments, image);
         auto volume = loadLuks(context, path, arguments.value(QStringLiteral("type")).toLower(), false);
         if (!volume)
             return volume.status();

@@ -38,8 +38,7 @@ public:
             return Status(ErrorCode::InvalidArgument,
                           QStringLiteral("Option --header-backup-file is required."));
         const QString image = arguments.positionals().first();
-        const QString path =
-            arguments.isSet(QStringLiteral("header")) ? arguments.value(QStringLiteral("header")) : image;
+        const QString path = headerPathOf(arguments, image);
         const QString file = arguments.value(QStringLiteral("header-backup-file"));
         const QString type = arguments.value(QStringLiteral("type")).toLower();
         auto backupDevice = HeaderDevice::open(file, HeaderDevice::Access::ReadOnly);

@@ -25,8 +25,7 @@ public:
         if (Status status = expectPositionals(arguments, 2, 2); !status)
             return status;
         const QString image = arguments.positionals().first();
-        const QString path =
-            arguments.isSet(QStringLiteral("header")) ? arguments.value(QStringLiteral("header")) : image;
+        const QString path = headerPathOf(arguments, image);
         const int slot = arguments.positionals().at(1).toInt(); // atoi, as cryptsetup
         if (slot < 0)
             return Status(ErrorCode::InvalidArgument, QStringLiteral("Key slot is invalid."));

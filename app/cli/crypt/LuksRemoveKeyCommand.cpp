@@ -33,8 +33,7 @@ public:
         if (Status status = expectPositionals(arguments, 1, 2); !status)
             return status;
         const QString image = arguments.positionals().first();
-        const QString path =
-            arguments.isSet(QStringLiteral("header")) ? arguments.value(QStringLiteral("header")) : image;
+        const QString path = headerPathOf(arguments, image);
         auto key = keySourceOption(arguments);
         if (!key)
             return key.status();

@@ -26,8 +26,7 @@ public:
         if (Status status = expectPositionals(arguments, 1, 1); !status)
             return status;
         const QString image = arguments.positionals().first();
-        const QString path =
-            arguments.isSet(QStringLiteral("header")) ? arguments.value(QStringLiteral("header")) : image;
+        const QString path = headerPathOf(arguments, image);
         const QString type = arguments.value(QStringLiteral("type")).toLower();
         {
             auto device = HeaderDevice::open(path, HeaderDevice::Access::ReadWrite);

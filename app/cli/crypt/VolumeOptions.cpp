@@ -265,6 +265,11 @@ Result<VolumeOptions> parseVolumeOptions(const ArgParser& arguments, const QStri
     return options;
 }
 
+QString headerPathOf(const ArgParser& arguments, const QString& image)
+{
+    return arguments.isSet(QStringLiteral("header")) ? arguments.value(QStringLiteral("header")) : image;
+}
+
 Result<std::unique_ptr<LuksVolume>> loadLuks(CryptContext& context, const QString& headerPath,
                                              const QString& requestedType, bool forWrite)
 {

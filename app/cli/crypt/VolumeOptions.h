@@ -60,6 +60,9 @@ struct VolumeOptions
 Result<VolumeOptions> parseVolumeOptions(const ArgParser& arguments, const QString& image,
                                          const QString& offsetOption = QStringLiteral("offset"));
 
+// Where the LUKS header lives: --header FILE when given, else the image itself.
+QString headerPathOf(const ArgParser& arguments, const QString& image);
+
 // Loads a LUKS header as crypt_load does, except that it never writes: a damaged LUKS2 copy is
 // reported on stderr (the volume's warnings) and left for "repair". requestedType: "" / "luks" any
 // version, "luks1" or "luks2" only that one (else "Device <path> is not a valid LUKS device.").
