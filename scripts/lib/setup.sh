@@ -4,12 +4,13 @@
 CRYPTSTACK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CRYPTSTACK_BUILD="${CRYPTSTACK_BUILD:-$CRYPTSTACK_ROOT/build}"
 
-# Build tools and libraries, and the peers the interoperability tests run (cryptsetup, qemu-img).
+# Build tools and libraries, and the peers the interoperability tests run (cryptsetup, qemu-img,
+# the NBD clients nbdinfo/nbdcopy, mkfs.ext4/e2fsck).
 CRYPTSTACK_PACKAGES=(
     g++ cmake ninja-build pkg-config
     qt6-base-dev qt6-charts-dev qt6-qpa-plugins
-    libssl-dev libargon2-dev libgcrypt20-dev
-    cryptsetup-bin qemu-utils python3-cryptography
+    libssl-dev libargon2-dev libgcrypt20-dev libblkid-dev
+    cryptsetup-bin qemu-utils python3-cryptography libnbd-bin e2fsprogs
 )
 
 cryptstack_missing_packages() {

@@ -1,0 +1,1 @@
+# The NBD server (target_sources on cryptstack_engine)

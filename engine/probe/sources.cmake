@@ -1,0 +1,1 @@
+# Recognising what a decrypted device holds, with libblkid (target_sources on cryptstack_engine)
