@@ -5,12 +5,12 @@ CRYPTSTACK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CRYPTSTACK_BUILD="${CRYPTSTACK_BUILD:-$CRYPTSTACK_ROOT/build}"
 
 # Build tools and libraries, and the peers the interoperability tests run (cryptsetup, qemu-img,
-# the NBD clients nbdinfo/nbdcopy, mkfs.ext4/e2fsck).
+# the NBD clients nbdinfo/nbdcopy, and mkfs.ext4, e2fsck, sfdisk, mkfs.vfat to make contents).
 CRYPTSTACK_PACKAGES=(
     g++ cmake ninja-build pkg-config
     qt6-base-dev qt6-charts-dev qt6-qpa-plugins
     libssl-dev libargon2-dev libgcrypt20-dev libblkid-dev
-    cryptsetup-bin qemu-utils python3-cryptography libnbd-bin e2fsprogs
+    cryptsetup-bin qemu-utils python3-cryptography libnbd-bin e2fsprogs fdisk dosfstools
 )
 
 cryptstack_missing_packages() {
