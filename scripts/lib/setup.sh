@@ -18,7 +18,8 @@ cryptstack_missing_packages() {
     for pkg in "${CRYPTSTACK_PACKAGES[@]}" "$@"; do
         dpkg-query -W -f='${db:Status-Status}\n' "$pkg" 2>/dev/null | grep -qx installed || missing+=("$pkg")
     done
-    printf '%s\n' "${missing[@]}"
+    # Nothing at all when nothing is missing (printf would print one empty line).
+    [ ${#missing[@]} -eq 0 ] || printf '%s\n' "${missing[@]}"
 }
 
 # Installs what is missing when root; otherwise prints the one command needed and fails.
