@@ -1,0 +1,72 @@
+// Everything one run of the benchmark suite measured, as plain numbers for the report.
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+#include <vector>
+
+namespace cryptstack::perf {
+
+// Megabytes (10^6 bytes) per second, as fio and qemu-img report them.
+struct ReadWrite
+{
+    double readMBps = 0;
+    double writeMBps = 0;
+};
+
+// One configuration of the device under the sequential 1 MiB workload.
+struct SequentialRow
+{
+    QString configuration;   // "linear", "crypt default", "crypt no_read/no_write_workqueue", "crypt async"
+    unsigned sectorSize = 0; // 0 for linear
+    ReadWrite speed;
+};
+
+// 4 KiB random reads at queue depth 1.
+struct LatencyRow
+{
+    QString configuration;
+    double p50Us = 0;
+    double meanUs = 0;
+    double p99Us = 0;
+};
+
+// The same job done by qemu-img and by the cryptstack binary on one LUKS1 container.
+struct PeerRow
+{
+    QString tool;
+    double encryptMBps = 0; // raw file -> container
+    double decryptMBps = 0; // container -> raw file
+};
+
+struct MemoryRow
+{
+    QString job;
+    double mbps = 0;
+    long peakRssKiB = 0;
+};
+
+struct UnlockRow
+{
+    QString keyslot; // e.g. "argon2id, 4 iterations, 256 MiB, 2 threads"
+    double cryptsetupSeconds = 0;
+    double cryptstackSeconds = 0;
+};
+
+struct PerfResults
+{
+    QStringList machine; // CPU, cores, kernel, OpenSSL, Qt, date
+    QString workload;    // the sequential workload's options
+    unsigned threads = 0;
+    ReadWrite limit512; // the in-process cipher limit, encrypt = write, decrypt = read
+    ReadWrite limit4096;
+    std::vector<SequentialRow> sequential;
+    std::vector<LatencyRow> latency;
+    std::vector<PeerRow> peers;
+    std::vector<MemoryRow> memory;
+    std::vector<UnlockRow> unlock;
+    QStringList problems; // steps that could not run, with the reason
+};
+
+} // namespace cryptstack::perf
