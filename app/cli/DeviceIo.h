@@ -1,6 +1,7 @@
 // Streams a byte range of a device to a file or stdout, or a file or stdin onto a device, in
-// bounded chunks. A write whose input would reach past the device's end is refused before a
-// single byte is written.
+// chunks, with the device's I/O overlapping the file's. A write whose input would reach past the
+// device's end is refused before a single byte is written: a file's size is checked first and
+// the file streamed in constant memory; a pipe's data is gathered in memory first.
 #pragma once
 
 #include "ArgParser.h"
