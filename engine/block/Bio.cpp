@@ -37,13 +37,13 @@ const char* bioOpName(BioOp op)
 bool BioCompletionGroup::pieceDone(BioStatus status, uint64_t failedSector)
 {
     if (status != BioStatus::Ok) {
-        bool expected = false;
-        if (m_failed.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) {
+        std::lock_guard lock(m_errorMutex);
+        if (m_status == BioStatus::Ok || failedSector < m_errorSector) {
             m_status = status;
             m_errorSector = failedSector;
         }
     }
-    // acq_rel: the last finisher must see the status written by whichever piece failed first.
+    // acq_rel: the last finisher must see the status written by every piece that failed.
     return m_remaining.fetch_sub(1, std::memory_order_acq_rel) == 1;
 }
 

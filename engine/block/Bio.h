@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 
 namespace cryptstack {
 
@@ -62,9 +63,11 @@ struct Bio
 };
 
 // Gathers the completions of the pieces a request was split into (the kernel's
-// bio_inc_remaining / bio_chain pattern): the first error wins, and the parent completes when the
-// last piece does. Start with one reference held by the splitter, add one per piece, and drop the
-// splitter's own after submitting them all, so the parent cannot complete mid-split.
+// bio_inc_remaining / bio_chain pattern): of the failed pieces, the one with the lowest failing
+// sector gives the status and errorSector (pieces fail in any order on several threads, and the
+// caller is told the first failing sector), and the parent completes when the last piece does. Start with one
+// reference held by the splitter, add one per piece, and drop the splitter's own after submitting them all,
+// so the parent cannot complete mid-split.
 class BioCompletionGroup
 {
 public:
@@ -80,7 +83,7 @@ public:
 private:
     Bio* m_parent;
     std::atomic<int> m_remaining{1};
-    std::atomic<bool> m_failed{false};
+    std::mutex m_errorMutex; // taken only by failed pieces
     BioStatus m_status = BioStatus::Ok;
     uint64_t m_errorSector = 0;
 };

@@ -227,6 +227,9 @@ Result<std::unique_ptr<SectorCipher>> libraryCipher(const CipherInfo& info, Mode
     if (!algorithm)
         return std::unique_ptr<SectorCipher>();
     SecretBytes prepared(std::span<const uint8_t>{});
+    // Room for the largest prepared key (two padded 32-byte serpent keys) before the first byte
+    // goes in: a vector that grows frees its old buffer unwiped, with key bytes in it.
+    prepared.bytes.reserve(std::max<size_t>(key.size(), 64));
     if (QLatin1String(info.name) == QLatin1String("serpent")) {
         appendSerpentKey(prepared.bytes, key.first(perCipherKey));
         if (mode == Mode::Xts)

@@ -1,0 +1,17 @@
+// How much memory the test process uses: resident pages (/proc/self/statm) and the bytes the C
+// heap has handed out and not taken back (mallinfo2, every arena, mmapped chunks included). The
+// second one finds a leak of one small object per bio that RSS rounding would hide.
+#pragma once
+
+#include <cstdint>
+
+namespace cryptstack::test {
+
+class ProcessMemory
+{
+public:
+    static uint64_t residentBytes();
+    static uint64_t heapInUseBytes();
+};
+
+} // namespace cryptstack::test
