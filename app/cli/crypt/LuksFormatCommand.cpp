@@ -161,6 +161,8 @@ public:
             return volume.status();
         for (const QString& warning : volume.value()->warnings())
             context.console().printLine(warning);
+        // This writes the header: format left it in memory so that no crash leaves a LUKS
+        // header without a keyslot behind.
         auto slot = volume.value()->addKeyslot(volumeKey, passphrase->bytes(), *keyslot);
         if (!slot) {
             wipeSignatures(*volume.value());
@@ -211,6 +213,7 @@ private:
         if (!kdf)
             return kdf.status();
         options.kdf = *kdf;
+        options.headerWithFirstKeyslot = true;
         auto volume = Luks1Volume::format(std::move(device), options, volumeKey);
         if (!volume)
             return volume.status();
@@ -253,6 +256,7 @@ private:
         options.metadataSize = metadata.value();
         options.keyslotsSize = keyslots.value();
         options.detachedHeader = detached;
+        options.headerWithFirstKeyslot = true;
         if (detached) {
             // The data device's size and sector size choice come from the image itself.
             auto data = HeaderDevice::open(image, HeaderDevice::Access::ReadOnly);

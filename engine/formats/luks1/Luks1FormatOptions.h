@@ -29,6 +29,11 @@ struct Luks1FormatOptions
     // Only type (pbkdf2; argon2 falls back with a warning), iterTimeMs and forcedIterations
     // matter: they set the MK digest iterations (exactly 1000 when forced).
     KdfRequest kdf;
+    // luksFormat's sequence: the header goes to disk with the first keyslot (the next
+    // addKeyslot), not here, so a crash before that keyslot is stored leaves no LUKS header
+    // instead of a valid one that no passphrase opens. The returned volume exists only in memory
+    // until then.
+    bool headerWithFirstKeyslot = false;
 };
 
 } // namespace cryptstack

@@ -349,14 +349,22 @@ Result<std::unique_ptr<Luks1Volume>> Luks1Volume::format(std::unique_ptr<HeaderD
         if (Status filled = writeRandom(*device, offset, length); !filled)
             return wipeFailed(filled);
     }
-    auto written = writeHeader(*device, header);
-    if (!written)
-        return written.status();
-
     if (!options.detachedHeader && device->size() <= uint64_t(header.payloadOffset) * 512)
         warnings << QStringLiteral(
                         "Device %1 is too small for activation, there is no remaining space for data.")
                         .arg(device->path());
+    if (options.headerWithFirstKeyslot) {
+        // The wipe zeroed the old header; storeKey writes this one with the first keyslot.
+        if (Status synced = device->sync(); !synced)
+            return synced;
+        std::unique_ptr<Luks1Volume> volume(new Luks1Volume(std::move(device), std::move(header)));
+        volume->m_warnings = warnings;
+        return volume;
+    }
+    auto written = writeHeader(*device, header);
+    if (!written)
+        return written.status();
+
     std::unique_ptr<Luks1Volume> volume(new Luks1Volume(std::move(device), std::move(written.value())));
     volume->m_warnings = warnings;
     return volume;

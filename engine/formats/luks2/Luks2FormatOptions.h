@@ -30,6 +30,10 @@ struct Luks2FormatOptions
     uint64_t dataDeviceBytes = 0;             // size of the data device; 0: the header device's
     uint32_t dataDeviceOptimalSectorSize = 0; // 0: the header device's optimalSectorSize()
     QString integrity;                        // --integrity: not supported (must stay empty)
+    // luksFormat's sequence: no commit here; the first addKeyslot commits the header together
+    // with its keyslot (seqid 3, as format + add would), so a crash before that leaves no valid
+    // header instead of one that no passphrase opens. Until then the volume is only in memory.
+    bool headerWithFirstKeyslot = false;
 };
 
 } // namespace cryptstack

@@ -1466,6 +1466,13 @@ Result<std::unique_ptr<Luks2Volume>> Luks2Volume::format(std::unique_ptr<HeaderD
             return s;
         done += n;
     }
+    if (options.headerWithFirstKeyslot) {
+        // The first addKeyslot commits seqid 3; the zeroed primary passes its seqid check.
+        h.seqid = 2;
+        if (Status s = dev.sync(); !s)
+            return s;
+        return volume;
+    }
     if (Status s = volume->commit(false); !s)
         return s;
     return volume;
