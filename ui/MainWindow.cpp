@@ -1,5 +1,6 @@
 #include "MainWindow.h"
 
+#include "ContentProber.h"
 #include "PipelineController.h"
 #include "PipelineView.h"
 #include "dm/ConciseFormat.h"
@@ -18,12 +19,13 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTreeWidget>
+#include <QTreeWidgetItemIterator>
 
 namespace cryptstack {
 
 namespace {
 
-enum Column { NameColumn, TargetColumn, SizeColumn, StateColumn };
+enum Column { NameColumn, TargetColumn, SizeColumn, StateColumn, ContentsColumn };
 constexpr int DeviceNameRole = Qt::UserRole;
 
 QString humanSize(uint64_t sectors)
@@ -37,14 +39,14 @@ QString humanSize(uint64_t sectors)
 MainWindow::MainWindow(DeviceRegistry& registry, QWidget* parent)
     : QMainWindow(parent), m_registry(registry), m_tree(new QTreeWidget(this)),
       m_details(new QPlainTextEdit(this)), m_tabs(new QTabWidget(this)),
-      m_pipeline(new PipelineView(registry, this))
+      m_pipeline(new PipelineView(registry, this)), m_prober(new ContentProber(registry, this))
 {
     setWindowTitle(tr("CryptStack"));
     resize(960, 600);
 
     m_tree->setObjectName(QStringLiteral("deviceTree"));
     m_tree->setAccessibleName(tr("Device stack"));
-    m_tree->setHeaderLabels({tr("Device"), tr("Targets"), tr("Size"), tr("State")});
+    m_tree->setHeaderLabels({tr("Device"), tr("Targets"), tr("Size"), tr("State"), tr("Contents")});
     m_tree->header()->setSectionResizeMode(NameColumn, QHeaderView::Stretch);
     m_details->setObjectName(QStringLiteral("deviceDetails"));
     m_details->setAccessibleName(tr("Device table and status"));
@@ -97,6 +99,7 @@ MainWindow::MainWindow(DeviceRegistry& registry, QWidget* parent)
 
     connect(m_tree, &QTreeWidget::currentItemChanged, this, &MainWindow::showDetails);
     connect(m_pipeline, &PipelineView::stackChanged, this, &MainWindow::refresh);
+    connect(m_prober, &ContentProber::probed, this, &MainWindow::showContents);
     refresh();
 }
 
@@ -124,6 +127,7 @@ bool MainWindow::openStackFile(const QString& path)
 void MainWindow::refresh()
 {
     m_tree->clear();
+    m_contents.clear();
     for (const QString& name : m_registry.names()) {
         if (!m_registry.holders(name).isEmpty())
             continue; // shown under the devices that stack on it
@@ -136,6 +140,29 @@ void MainWindow::refresh()
     for (int column = TargetColumn; column <= StateColumn; ++column)
         m_tree->resizeColumnToContents(column);
     statusBar()->showMessage(tr("%n device(s)", nullptr, static_cast<int>(m_registry.names().size())));
+    // Top devices first: they are what a person opened the stack for.
+    QStringList names;
+    for (int i = 0; i < m_tree->topLevelItemCount(); ++i)
+        names << m_tree->topLevelItem(i)->data(NameColumn, DeviceNameRole).toString();
+    for (const QString& name : m_registry.names()) {
+        if (!names.contains(name))
+            names << name;
+    }
+    m_prober->probe(names);
+}
+
+void MainWindow::showContents(const QString& name, const QString& summary, const QStringList& partitions)
+{
+    m_contents.insert(name, QStringList{summary} + partitions);
+    for (QTreeWidgetItemIterator it(m_tree); *it; ++it) {
+        if ((*it)->data(NameColumn, DeviceNameRole).toString() != name)
+            continue;
+        (*it)->setText(ContentsColumn, summary);
+        (*it)->setToolTip(ContentsColumn, (QStringList{summary} + partitions).join(u'\n'));
+    }
+    const QTreeWidgetItem* current = m_tree->currentItem();
+    if (current && current->data(NameColumn, DeviceNameRole).toString() == name)
+        showDetails();
 }
 
 void MainWindow::addChildren(QTreeWidgetItem* item, const QString& name, int depth)
@@ -153,6 +180,7 @@ void MainWindow::addChildren(QTreeWidgetItem* item, const QString& name, int dep
     item->setData(NameColumn, DeviceNameRole, name);
     item->setText(TargetColumn, types.join(QStringLiteral(", ")));
     item->setText(SizeColumn, humanSize(device->sectors()));
+    item->setText(ContentsColumn, tr("probing…"));
     item->setText(StateColumn, device->isSuspended()  ? tr("suspended")
                                : device->isReadOnly() ? tr("read-only")
                                                       : tr("active"));
@@ -195,6 +223,10 @@ void MainWindow::showDetails()
     text += tr("Status:") + u'\n';
     for (const QString& line : device->activeTable()->lines(StatusType::Info, false))
         text += QStringLiteral("  ") + line + u'\n';
+    text += tr("Contents:") + u'\n';
+    const QStringList contents = m_contents.value(name, {tr("probing…")});
+    for (qsizetype i = 0; i < contents.size(); ++i)
+        text += (i == 0 ? QStringLiteral("  ") : QStringLiteral("    ")) + contents.at(i) + u'\n';
     m_details->setPlainText(text);
 }
 

@@ -1,8 +1,10 @@
 // The main window: the device stack as a tree (images at the leaves, mapped devices above them)
-// and the selected device's table and status, and a tab with the pipeline view of a crypt device.
+// with what each mapped device holds (probed off the GUI thread), the selected device's table,
+// status and contents, and a tab with the pipeline view of a crypt device.
 // The engine's registry is owned by the caller and must outlive the window.
 #pragma once
 
+#include <QHash>
 #include <QMainWindow>
 
 class QTreeWidget;
@@ -12,6 +14,7 @@ class QTabWidget;
 
 namespace cryptstack {
 
+class ContentProber;
 class DeviceRegistry;
 class PipelineView;
 
@@ -33,12 +36,16 @@ public:
 private:
     void showDetails();
     void addChildren(QTreeWidgetItem* parent, const QString& name, int depth);
+    void showContents(const QString& name, const QString& summary, const QStringList& partitions);
 
     DeviceRegistry& m_registry;
     QTreeWidget* m_tree;
     QPlainTextEdit* m_details;
     QTabWidget* m_tabs;
     PipelineView* m_pipeline;
+    ContentProber* m_prober;
+    // What each mapped device holds: the probe's summary and one line per partition.
+    QHash<QString, QStringList> m_contents;
 };
 
 } // namespace cryptstack

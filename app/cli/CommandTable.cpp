@@ -20,6 +20,7 @@ std::vector<std::unique_ptr<Command>> allCommands()
     commands.push_back(makeShellCommand());
     commands.push_back(makeLuksFormatCommand());
     commands.push_back(makeOpenCommand());
+    commands.push_back(makeStatusCommand());
     commands.push_back(makeCryptReadCommand());
     commands.push_back(makeCryptWriteCommand());
     commands.push_back(makeLuksDumpCommand());

@@ -4,11 +4,14 @@
 #include "TestImages.h"
 #include "dm/DemoStack.h"
 #include "dm/DeviceRegistry.h"
+#include "probe/ContentProbe.h"
 
 #include <QPlainTextEdit>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 #include <QTreeWidget>
+#include <QTreeWidgetItemIterator>
 
 using namespace cryptstack;
 using namespace cryptstack::test;
@@ -21,6 +24,7 @@ private slots:
     void treeShowsStackDownToImages();
     void selectingDeviceShowsTable();
     void openStackFileLoadsDemo();
+    void contentsColumnFillsOffGuiThread();
 };
 
 void TestMainWindow::treeShowsStackDownToImages()
@@ -74,6 +78,50 @@ void TestMainWindow::openStackFileLoadsDemo()
     auto* tree = window.findChild<QTreeWidget*>(QStringLiteral("deviceTree"));
     QCOMPARE(tree->topLevelItemCount(), 1);
     QCOMPARE(tree->topLevelItem(0)->text(0), QStringLiteral("demo-top"));
+}
+
+void TestMainWindow::contentsColumnFillsOffGuiThread()
+{
+    QTemporaryDir dir;
+    auto concise = ensureDemoStack(dir.path());
+    QVERIFY2(concise, qPrintable(concise.message()));
+    DeviceRegistry registry;
+    MainWindow window(registry);
+    // A timer on the GUI thread: it keeps firing while the probe reads through the demo stack's
+    // delay target (5 ms per request) only if the probe runs elsewhere.
+    int ticks = 0;
+    QTimer timer;
+    timer.setInterval(5);
+    connect(&timer, &QTimer::timeout, this, [&ticks] { ++ticks; });
+    timer.start();
+    QVERIFY(window.openStackFile(*concise));
+    auto* tree = window.findChild<QTreeWidget*>(QStringLiteral("deviceTree"));
+    auto* details = window.findChild<QPlainTextEdit*>(QStringLiteral("deviceDetails"));
+    QVERIFY(tree && details);
+    QCOMPARE(tree->columnCount(), 5);
+    QCOMPARE(tree->headerItem()->text(4), QStringLiteral("Contents"));
+    QTreeWidgetItem* top = tree->topLevelItem(0);
+    QCOMPARE(top->text(0), QStringLiteral("demo-top"));
+    // Refreshing did not probe on the GUI thread: the row waits for the worker's answer.
+    QCOMPARE(top->text(4), QStringLiteral("probing…"));
+    const int ticksBefore = ticks;
+    QTRY_VERIFY_WITH_TIMEOUT(top->text(4) != QStringLiteral("probing…"), 30000);
+    QVERIFY2(ticks > ticksBefore, "the GUI thread's timer stopped while probing");
+
+    // The same answer as probing the device here, for every mapped device in the stack.
+    for (QTreeWidgetItemIterator it(tree); *it; ++it) {
+        const QString name = (*it)->text(0);
+        const auto device = registry.find(name);
+        if (!device)
+            continue; // the image file's row
+        QTRY_VERIFY_WITH_TIMEOUT((*it)->text(4) != QStringLiteral("probing…"), 30000);
+        auto expected = ContentProbe::probe(*device);
+        QVERIFY2(expected, qPrintable(expected.message()));
+        QCOMPARE((*it)->text(4), expected->summary());
+    }
+    tree->setCurrentItem(top);
+    QVERIFY2(details->toPlainText().contains(QStringLiteral("Contents:\n  ") + top->text(4)),
+             qPrintable(details->toPlainText()));
 }
 
 QTEST_MAIN(TestMainWindow)
