@@ -18,6 +18,7 @@ std::vector<std::unique_ptr<Command>> allCommands()
     commands.push_back(makeDmWriteCommand());
     commands.push_back(makeBenchCommand());
     commands.push_back(makeShellCommand());
+    commands.push_back(makeServeCommand());
     commands.push_back(makeLuksFormatCommand());
     commands.push_back(makeOpenCommand());
     commands.push_back(makeStatusCommand());

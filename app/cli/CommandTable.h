@@ -18,6 +18,7 @@ std::unique_ptr<Command> makeDmReadCommand();
 std::unique_ptr<Command> makeDmWriteCommand();
 std::unique_ptr<Command> makeBenchCommand();
 std::unique_ptr<Command> makeShellCommand();
+std::unique_ptr<Command> makeServeCommand();
 std::unique_ptr<Command> makeStatusCommand();
 // cryptsetup's verbs (app/cli/crypt/).
 std::unique_ptr<Command> makeLuksFormatCommand();
