@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 
 #include "ContentProber.h"
+#include "NbdExportDialog.h"
 #include "PipelineController.h"
 #include "PipelineView.h"
 #include "dm/ConciseFormat.h"
@@ -8,6 +9,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCloseEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFontDatabase>
@@ -75,6 +77,14 @@ MainWindow::MainWindow(DeviceRegistry& registry, QWidget* parent)
     fileMenu->addSeparator();
     QAction* quit = fileMenu->addAction(tr("&Quit"), qApp, &QApplication::quit);
     quit->setShortcut(QKeySequence::Quit);
+    QMenu* deviceMenu = menuBar()->addMenu(tr("De&vice"));
+    m_exportNbdAction =
+        deviceMenu->addAction(tr("&Export over NBD…"), this, &MainWindow::exportSelectedDevice);
+    m_exportNbdAction->setObjectName(QStringLiteral("exportNbdAction"));
+    m_exportNbdAction->setShortcut(QKeySequence(tr("Ctrl+E")));
+    m_exportNbdAction->setStatusTip(
+        tr("Serve the selected device to NBD clients such as nbdinfo, qemu-img or nbd-client"));
+    m_exportNbdAction->setEnabled(false);
     QMenu* teachingMenu = menuBar()->addMenu(tr("&Teaching"));
     QAction* pipelineStack = teachingMenu->addAction(tr("&Build Pipeline Teaching Stack"), this, [this] {
         m_tabs->setCurrentWidget(m_pipeline);
@@ -98,6 +108,7 @@ MainWindow::MainWindow(DeviceRegistry& registry, QWidget* parent)
     });
 
     connect(m_tree, &QTreeWidget::currentItemChanged, this, &MainWindow::showDetails);
+    connect(m_tree, &QTreeWidget::currentItemChanged, this, &MainWindow::updateDeviceActions);
     connect(m_pipeline, &PipelineView::stackChanged, this, &MainWindow::refresh);
     connect(m_prober, &ContentProber::probed, this, &MainWindow::showContents);
     refresh();
@@ -107,6 +118,42 @@ void MainWindow::showDeadlockDemonstration()
 {
     m_tabs->setCurrentWidget(m_pipeline);
     m_pipeline->startDeadlockDemo();
+}
+
+QString MainWindow::selectedDeviceName() const
+{
+    const QTreeWidgetItem* item = m_tree->currentItem();
+    const QString name = item ? item->data(NameColumn, DeviceNameRole).toString() : QString();
+    return !name.isEmpty() && m_registry.find(name) ? name : QString(); // image rows have no name
+}
+
+void MainWindow::updateDeviceActions()
+{
+    m_exportNbdAction->setEnabled(!selectedDeviceName().isEmpty());
+}
+
+void MainWindow::exportSelectedDevice()
+{
+    const QString name = selectedDeviceName();
+    if (name.isEmpty())
+        return;
+    QPointer<NbdExportDialog>& dialog = m_exportDialogs[name];
+    if (!dialog)
+        dialog = new NbdExportDialog(m_registry, name, this);
+    dialog->show();
+    dialog->raise();
+    dialog->activateWindow();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    // A dialog stops its server on close without waiting. A dialog destroyed with the window joins
+    // that stop; it needs nothing from the GUI thread, so the wait cannot deadlock.
+    for (const QPointer<NbdExportDialog>& dialog : std::as_const(m_exportDialogs)) {
+        if (dialog)
+            dialog->close();
+    }
+    QMainWindow::closeEvent(event);
 }
 
 bool MainWindow::openStackFile(const QString& path)
