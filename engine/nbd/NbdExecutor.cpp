@@ -220,18 +220,17 @@ void NbdExecutor::post(NbdRequest* request)
     m_queue.push(request);
 }
 
-void NbdExecutor::startWrite(NbdRequest* request)
+void NbdExecutor::findEdges(NbdRequest* request) const
 {
     const uint64_t end = request->offset + request->length;
     request->headBlock = request->rangeStart;
     request->tailBlock = request->rangeEnd - m_blockSize;
     request->headPartial = request->offset != request->rangeStart;
     request->tailPartial = end != request->rangeEnd;
-    if (!request->headPartial && !request->tailPartial) {
-        bio(request, 0, BioOp::Write, request->rangeStart, request->buffer.get(), request->bufferSize);
-        submitStage(request, NbdRequest::Stage::Write, 1);
-        return;
-    }
+}
+
+void NbdExecutor::readEdges(NbdRequest* request)
+{
     int count = 0;
     if (request->headPartial)
         bio(request, count++, BioOp::Read, request->headBlock, request->edges.get(), m_blockSize);
@@ -241,13 +240,20 @@ void NbdExecutor::startWrite(NbdRequest* request)
     submitStage(request, NbdRequest::Stage::EdgeRead, count);
 }
 
+void NbdExecutor::startWrite(NbdRequest* request)
+{
+    findEdges(request);
+    if (!request->headPartial && !request->tailPartial) {
+        bio(request, 0, BioOp::Write, request->rangeStart, request->buffer.get(), request->bufferSize);
+        submitStage(request, NbdRequest::Stage::Write, 1);
+        return;
+    }
+    readEdges(request);
+}
+
 void NbdExecutor::startZero(NbdRequest* request)
 {
-    const uint64_t end = request->offset + request->length;
-    request->headBlock = request->rangeStart;
-    request->tailBlock = request->rangeEnd - m_blockSize;
-    request->headPartial = request->offset != request->rangeStart;
-    request->tailPartial = end != request->rangeEnd;
+    findEdges(request);
     request->zeroNext = request->headPartial ? request->headBlock + m_blockSize : request->rangeStart;
     request->zeroEnd = request->tailPartial ? request->tailBlock : request->rangeEnd;
     if (request->zeroNext > request->zeroEnd)
@@ -256,13 +262,7 @@ void NbdExecutor::startZero(NbdRequest* request)
         continueZero(request);
         return;
     }
-    int count = 0;
-    if (request->headPartial)
-        bio(request, count++, BioOp::Read, request->headBlock, request->edges.get(), m_blockSize);
-    if (request->tailPartial && (!request->headPartial || request->tailBlock != request->headBlock))
-        bio(request, count++, BioOp::Read, request->tailBlock, request->edges.get() + m_blockSize,
-            m_blockSize);
-    submitStage(request, NbdRequest::Stage::EdgeRead, count);
+    readEdges(request);
 }
 
 void NbdExecutor::mergeEdges(NbdRequest* request)

@@ -48,6 +48,9 @@ private:
     void advance(NbdRequest* request);
     void begin(NbdRequest* request); // first device stage, once any range is held
     void submitStage(NbdRequest* request, NbdRequest::Stage stage, int bios);
+    // The partial head and tail blocks a write-type request must read, patch and write back.
+    void findEdges(NbdRequest* request) const;
+    void readEdges(NbdRequest* request);
     void startWrite(NbdRequest* request);
     void startZero(NbdRequest* request);
     void continueZero(NbdRequest* request);
