@@ -334,8 +334,8 @@ void TestNbdClients::plainVolumeAndFilesystem()
 
 void TestNbdClients::qemuLuks1DecryptsWhatClientsWrote()
 {
-    if (missingTool({m_nbdcopy, m_qemuImg}))
-        QFAIL("needs nbdcopy (libnbd-bin) and qemu-img (qemu-utils)");
+    if (missingTool({m_nbdcopy, m_qemuImg, m_cryptsetup}))
+        QFAIL("needs nbdcopy (libnbd-bin), qemu-img (qemu-utils) and cryptsetup");
     const QString image = path(QStringLiteral("qemu-luks1.img"));
     const QString secret = QStringLiteral("secret,id=sec0,file=") + m_key;
     ToolRun created;
@@ -347,8 +347,21 @@ void TestNbdClients::qemuLuks1DecryptsWhatClientsWrote()
                            QStringLiteral("--object"), secret, QStringLiteral("-o"),
                            QStringLiteral("key-secret=sec0,iter-time=10"), image, QStringLiteral("16M")});
     }
-    if (!created.ok())
-        QSKIP(qPrintable(QStringLiteral("qemu-img create failed 5 times: ") + describe(created)));
+    if (!created.ok()) {
+        // cryptsetup makes the container instead (2 MiB of LUKS1 header for a 512-bit key before
+        // the same 16 MiB); qemu's own driver still does the decrypting below.
+        qWarning("qemu-img create failed 5 times (%s); cryptsetup makes the LUKS1 image",
+                 qPrintable(describe(created)));
+        QFile::remove(image);
+        QVERIFY(sparseFile(image, 18 * MiB));
+        created =
+            runTool(m_cryptsetup,
+                    {QStringLiteral("luksFormat"), QStringLiteral("-q"), QStringLiteral("--type"),
+                     QStringLiteral("luks1"), QStringLiteral("-c"), QStringLiteral("aes-xts-plain64"),
+                     QStringLiteral("-s"), QStringLiteral("512"), QStringLiteral("--pbkdf-force-iterations"),
+                     QStringLiteral("1000"), QStringLiteral("--key-file"), m_key, image});
+        QVERIFY2(created.ok(), qPrintable(describe(created)));
+    }
     const QString socket = path(QStringLiteral("q.sock"));
     ServeProcess server;
     QVERIFY2(server.start({image, QStringLiteral("-d"), m_key, QStringLiteral("--nbd"),
