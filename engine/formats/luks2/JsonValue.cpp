@@ -473,23 +473,38 @@ private:
             if (!parseValue(element, depth + 1))
                 return false;
             out.m_elements.push_back(std::move(element));
-            if (!skipWhitespace(false))
-                return false;
-            if (peek() == ']') {
-                ++m_pos;
-                return true;
-            }
-            if (peek() != ',')
-                return fail(atEnd() ? QStringLiteral("unexpected end of data")
-                                    : QStringLiteral("array value separator ',' expected"));
-            ++m_pos;
-            if (!skipWhitespace(false))
-                return false;
-            if (peek() == ']') { // a trailing comma, accepted in non-strict mode
-                ++m_pos;
-                return true;
-            }
+            if (const AfterMember next =
+                    afterMember(']', QStringLiteral("array value separator ',' expected"));
+                next != AfterMember::Next)
+                return next == AfterMember::Closed;
         }
+    }
+
+    enum class AfterMember { Next, Closed, Failed };
+
+    // What follows an array element or object member: the closing bracket, or a comma and the
+    // next member — or, after the comma, the closing bracket (a trailing comma, accepted in
+    // non-strict mode).
+    AfterMember afterMember(char close, const QString& separatorExpected)
+    {
+        if (!skipWhitespace(false))
+            return AfterMember::Failed;
+        if (peek() == close) {
+            ++m_pos;
+            return AfterMember::Closed;
+        }
+        if (peek() != ',') {
+            fail(atEnd() ? QStringLiteral("unexpected end of data") : separatorExpected);
+            return AfterMember::Failed;
+        }
+        ++m_pos;
+        if (!skipWhitespace(false))
+            return AfterMember::Failed;
+        if (peek() == close) {
+            ++m_pos;
+            return AfterMember::Closed;
+        }
+        return AfterMember::Next;
     }
 
     bool parseObject(JsonValue& out, int depth)
@@ -524,22 +539,10 @@ private:
             if (!parseValue(value, depth + 1))
                 return false;
             out.insert(key, std::move(value));
-            if (!skipWhitespace(false))
-                return false;
-            if (peek() == '}') {
-                ++m_pos;
-                return true;
-            }
-            if (peek() != ',')
-                return fail(atEnd() ? QStringLiteral("unexpected end of data")
-                                    : QStringLiteral("object value separator ',' expected"));
-            ++m_pos;
-            if (!skipWhitespace(false))
-                return false;
-            if (peek() == '}') { // a trailing comma, accepted in non-strict mode
-                ++m_pos;
-                return true;
-            }
+            if (const AfterMember next =
+                    afterMember('}', QStringLiteral("object value separator ',' expected"));
+                next != AfterMember::Next)
+                return next == AfterMember::Closed;
         }
     }
 
