@@ -83,12 +83,12 @@ NbdStream::Io NbdStream::waitReadable(int timeoutMs)
     }
 }
 
-NbdStream::Io NbdStream::fill(int timeoutMs)
+NbdStream::Io NbdStream::receiveSome(uint8_t* into, size_t room, size_t& received, int timeoutMs)
 {
     for (;;) {
-        const ssize_t got = ::recv(m_fd, m_buffer.data() + m_end, m_buffer.size() - m_end, MSG_DONTWAIT);
+        const ssize_t got = ::recv(m_fd, into, room, MSG_DONTWAIT);
         if (got > 0) {
-            m_end += static_cast<size_t>(got);
+            received = static_cast<size_t>(got);
             return Io::Ok;
         }
         if (got == 0)
@@ -100,6 +100,14 @@ NbdStream::Io NbdStream::fill(int timeoutMs)
         if (const Io waited = waitReadable(timeoutMs); waited != Io::Ok)
             return waited;
     }
+}
+
+NbdStream::Io NbdStream::fill(int timeoutMs)
+{
+    size_t received = 0;
+    const Io io = receiveSome(m_buffer.data() + m_end, m_buffer.size() - m_end, received, timeoutMs);
+    m_end += received;
+    return io;
 }
 
 NbdStream::Io NbdStream::read(void* destination, size_t bytes, int timeoutMs)
@@ -117,20 +125,11 @@ NbdStream::Io NbdStream::read(void* destination, size_t bytes, int timeoutMs)
         m_begin = m_end = 0;
         if (bytes >= DirectRead) {
             // A large payload goes straight into its destination.
-            const ssize_t got = ::recv(m_fd, out, bytes, MSG_DONTWAIT);
-            if (got > 0) {
-                out += got;
-                bytes -= static_cast<size_t>(got);
-                continue;
-            }
-            if (got == 0)
-                return Io::Closed;
-            if (errno == EINTR)
-                continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                return errno == ECONNRESET ? Io::Closed : Io::Failed;
-            if (const Io waited = waitReadable(timeoutMs); waited != Io::Ok)
-                return waited;
+            size_t received = 0;
+            if (const Io io = receiveSome(out, bytes, received, timeoutMs); io != Io::Ok)
+                return io;
+            out += received;
+            bytes -= received;
             continue;
         }
         if (const Io filled = fill(timeoutMs); filled != Io::Ok)

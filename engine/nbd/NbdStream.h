@@ -43,6 +43,8 @@ public:
     void shutdown();
 
 private:
+    // Receives at least one byte into [into, into + room), waiting for the socket up to timeoutMs.
+    Io receiveSome(uint8_t* into, size_t room, size_t& received, int timeoutMs);
     Io fill(int timeoutMs);
     Io waitReadable(int timeoutMs);
 
