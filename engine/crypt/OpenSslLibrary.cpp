@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/provider.h>
 
+#include <cstdlib>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -13,34 +14,66 @@ namespace cryptstack::OpenSslLibrary {
 
 namespace {
 
-struct Providers
+// Deliberately never destroyed: ciphers may be asked for during static destruction. What they own
+// inside OpenSSL is released by releaseAtExit() instead.
+struct State
 {
-    bool legacy = false;
+    std::mutex mutex;
+    std::unordered_map<std::string, EVP_CIPHER*> ciphers; // null entries remember misses
+    std::unordered_map<std::string, EVP_MD*> digests;
+    OSSL_PROVIDER* defaultProvider = nullptr;
+    OSSL_PROVIDER* legacyProvider = nullptr;
 };
 
-const Providers& providers()
+State& state()
 {
-    static const Providers loaded = [] {
-        Providers p;
-        // Loading any provider explicitly stops OpenSSL from loading "default" on demand, so load
-        // it too. Both stay loaded for the life of the process.
-        OSSL_PROVIDER_load(nullptr, "default");
-        p.legacy = OSSL_PROVIDER_load(nullptr, "legacy") != nullptr;
-        ERR_clear_error();
-        return p;
-    }();
-    return loaded;
+    static State* const instance = new State;
+    return *instance;
 }
 
-template <typename T, typename Fetch> const T* cached(const char* name, Fetch fetch)
+// Runs before OpenSSL's own exit-time cleanup (atexit handlers run in reverse order, and OpenSSL
+// registered its handler when the providers were loaded). Without it, OpenSSL frees the provider
+// store but not the providers our fetched algorithms still hold, and LeakSanitizer reports them.
+// Cipher contexts hold their own references, so one still alive stays usable.
+void releaseAtExit()
 {
-    // Deliberately never destroyed: ciphers may still be in use during static destruction, and
-    // OpenSSL's own atexit cleanup releases the providers.
-    static std::mutex* const mutex = new std::mutex;
-    static auto* const cache = new std::unordered_map<std::string, T*>; // null entries remember misses
-    providers();
-    const std::lock_guard lock(*mutex);
-    auto [it, inserted] = cache->try_emplace(name, nullptr);
+    State& s = state();
+    const std::lock_guard lock(s.mutex);
+    for (auto& [name, cipher] : s.ciphers)
+        EVP_CIPHER_free(cipher);
+    for (auto& [name, digest] : s.digests)
+        EVP_MD_free(digest);
+    s.ciphers.clear();
+    s.digests.clear();
+    if (s.legacyProvider)
+        OSSL_PROVIDER_unload(s.legacyProvider);
+    if (s.defaultProvider)
+        OSSL_PROVIDER_unload(s.defaultProvider);
+    s.legacyProvider = s.defaultProvider = nullptr;
+}
+
+bool loadProviders()
+{
+    static const bool legacy = [] {
+        State& s = state();
+        const std::lock_guard lock(s.mutex);
+        // Loading any provider explicitly stops OpenSSL from loading "default" on demand, so load
+        // it too.
+        s.defaultProvider = OSSL_PROVIDER_load(nullptr, "default");
+        s.legacyProvider = OSSL_PROVIDER_load(nullptr, "legacy");
+        ERR_clear_error();
+        std::atexit(releaseAtExit);
+        return s.legacyProvider != nullptr;
+    }();
+    return legacy;
+}
+
+template <typename T, typename Fetch>
+const T* cached(std::unordered_map<std::string, T*>& cache, const char* name, Fetch fetch)
+{
+    loadProviders();
+    const std::lock_guard lock(state().mutex);
+    auto [it, inserted] = cache.try_emplace(name, nullptr);
     if (inserted) {
         it->second = fetch(nullptr, name, nullptr);
         ERR_clear_error();
@@ -52,17 +85,17 @@ template <typename T, typename Fetch> const T* cached(const char* name, Fetch fe
 
 const evp_cipher_st* cipher(const char* name)
 {
-    return cached<EVP_CIPHER>(name, EVP_CIPHER_fetch);
+    return cached(state().ciphers, name, EVP_CIPHER_fetch);
 }
 
 const evp_md_st* digest(const char* name)
 {
-    return cached<EVP_MD>(name, EVP_MD_fetch);
+    return cached(state().digests, name, EVP_MD_fetch);
 }
 
 bool legacyAvailable()
 {
-    return providers().legacy;
+    return loadProviders();
 }
 
 } // namespace cryptstack::OpenSslLibrary

@@ -10,7 +10,7 @@ struct evp_md_st;
 namespace cryptstack::OpenSslLibrary {
 
 // The fetched cipher for an OpenSSL name ("AES-128-XTS"), or null if no loaded provider has it.
-// Thread-safe; the result stays valid until process exit.
+// Thread-safe; the result stays valid until exit handlers run.
 const evp_cipher_st* cipher(const char* name);
 // The same for digests ("SHA256", "WHIRLPOOL").
 const evp_md_st* digest(const char* name);
