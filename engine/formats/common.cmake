@@ -1,6 +1,7 @@
 target_sources(cryptstack_engine PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/AfSplitter.cpp
     ${CMAKE_CURRENT_LIST_DIR}/Base64.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/CipherBenchmark.cpp
     ${CMAKE_CURRENT_LIST_DIR}/CipherNames.cpp
     ${CMAKE_CURRENT_LIST_DIR}/ConstantTime.cpp
     ${CMAKE_CURRENT_LIST_DIR}/HashContext.cpp

@@ -5,68 +5,13 @@
 // --pbkdf pbkdf2 without -h measures sha256 instead of printing "PBKDF2-(null) N/A".
 #include "CommandTable.h"
 #include "VolumeOptions.h"
-#include "crypt/CipherBackend.h"
+#include "formats/CipherBenchmark.h"
 #include "formats/CipherNames.h"
 #include "formats/Pbkdf.h"
-#include "formats/SecureRandom.h"
-
-#include <chrono>
 
 namespace cryptstack::cli {
 
 namespace {
-
-constexpr auto MeasureTime = std::chrono::milliseconds(100);
-constexpr size_t BufferBytes = 1 << 20;
-constexpr size_t UnitBytes = 4096;
-
-struct Speed
-{
-    double encrypt = 0; // MiB/s
-    double decrypt = 0;
-};
-
-// MiB/s of one direction: whole 1 MiB buffers until the time is up.
-double measure(SectorCipher& cipher, bool encrypt, std::vector<uint8_t>& buffer)
-{
-    std::vector<uint8_t> iv(cipher.ivSize());
-    const auto start = std::chrono::steady_clock::now();
-    uint64_t bytes = 0;
-    uint64_t unit = 0;
-    auto elapsed = std::chrono::steady_clock::duration::zero();
-    do {
-        for (size_t at = 0; at < buffer.size(); at += UnitBytes, ++unit) {
-            for (size_t i = 0; i < iv.size() && i < 8; ++i)
-                iv[i] = static_cast<uint8_t>(unit >> (8 * i));
-            uint8_t* data = buffer.data() + at;
-            const bool ok = encrypt ? cipher.encrypt(iv.empty() ? nullptr : iv.data(), data, data, UnitBytes)
-                                    : cipher.decrypt(iv.empty() ? nullptr : iv.data(), data, data, UnitBytes);
-            if (!ok)
-                return -1;
-        }
-        bytes += buffer.size();
-        elapsed = std::chrono::steady_clock::now() - start;
-    } while (elapsed < MeasureTime);
-    const double seconds = std::chrono::duration<double>(elapsed).count();
-    return static_cast<double>(bytes) / (1024.0 * 1024.0) / seconds;
-}
-
-std::optional<Speed> cipherSpeed(const QString& name, const QString& mode, size_t keyBytes)
-{
-    std::vector<uint8_t> key(keyBytes);
-    if (!SecureRandom::fill(key))
-        return std::nullopt;
-    auto cipher = CipherFactory::createSectorCipher(name, mode, key);
-    if (!cipher)
-        return std::nullopt;
-    std::vector<uint8_t> buffer(BufferBytes, 0x5a);
-    Speed speed;
-    speed.encrypt = measure(**cipher, true, buffer);
-    speed.decrypt = measure(**cipher, false, buffer);
-    if (speed.encrypt < 0 || speed.decrypt < 0)
-        return std::nullopt;
-    return speed;
-}
 
 class BenchmarkCommand final : public CryptCommand
 {
@@ -114,27 +59,15 @@ public:
             (void)kdfLine(context, QStringLiteral("pbkdf2"), QString::fromLatin1(hash), keyBytes);
         (void)kdfLine(context, QStringLiteral("argon2i"), {}, keyBytes);
         (void)kdfLine(context, QStringLiteral("argon2id"), {}, keyBytes);
-        struct Row
-        {
-            const char* cipher;
-            const char* mode;
-            size_t keyBytes;
-        };
-        static constexpr Row Rows[] = {{"aes", "cbc", 16}, {"serpent", "cbc", 16}, {"twofish", "cbc", 16},
-                                       {"aes", "cbc", 32}, {"serpent", "cbc", 32}, {"twofish", "cbc", 32},
-                                       {"aes", "xts", 32}, {"serpent", "xts", 32}, {"twofish", "xts", 32},
-                                       {"aes", "xts", 64}, {"serpent", "xts", 64}, {"twofish", "xts", 64}};
         console.printLine(QStringLiteral("#     Algorithm |       Key |      Encryption |      Decryption"));
-        for (const Row& row : Rows) {
-            const QString label =
-                QStringLiteral("%1-%2").arg(QLatin1String(row.cipher), QLatin1String(row.mode));
-            const auto speed = cipherSpeed(QLatin1String(row.cipher), QLatin1String(row.mode), row.keyBytes);
+        for (const CipherBenchmarkRow& row : CipherBenchmark::standardRows()) {
+            const auto speed = CipherBenchmark::measure(row);
             if (speed)
                 console.print(QString::asprintf("%15s  %9zub  %10.1f MiB/s  %10.1f MiB/s\n",
-                                                qPrintable(label), row.keyBytes * 8, speed->encrypt,
-                                                speed->decrypt));
+                                                qPrintable(row.label()), row.keyBytes * 8,
+                                                speed->encryptMiBps, speed->decryptMiBps));
             else
-                console.print(QString::asprintf("%15s  %9zub %17s %17s\n", qPrintable(label),
+                console.print(QString::asprintf("%15s  %9zub %17s %17s\n", qPrintable(row.label()),
                                                 row.keyBytes * 8, "N/A", "N/A"));
         }
         return Status::ok();
@@ -181,7 +114,7 @@ private:
                           QStringLiteral("No known cipher specification pattern detected."));
         const QString cipher = parts->cipher;
         const QString mode = parts->mode.section(u'-', 0, 0);
-        const auto speed = cipherSpeed(cipher, mode, keyBytes);
+        const auto speed = CipherBenchmark::measure({cipher, mode, keyBytes});
         if (!speed)
             return Status(
                 ErrorCode::InvalidArgument,
@@ -190,9 +123,9 @@ private:
         Console& console = context.console();
         console.print(QString::asprintf("#%*s Algorithm |       Key |      Encryption |      Decryption\n",
                                         width - 11, ""));
-        console.print(QString::asprintf("%*s-%s  %9zub  %10.1f MiB/s  %10.1f MiB/s\n",
-                                        width - static_cast<int>(mode.size()) - 1, qPrintable(cipher),
-                                        qPrintable(mode), keyBytes * 8, speed->encrypt, speed->decrypt));
+        console.print(QString::asprintf(
+            "%*s-%s  %9zub  %10.1f MiB/s  %10.1f MiB/s\n", width - static_cast<int>(mode.size()) - 1,
+            qPrintable(cipher), qPrintable(mode), keyBytes * 8, speed->encryptMiBps, speed->decryptMiBps));
         return Status::ok();
     }
 };
