@@ -30,6 +30,10 @@ struct LatencyRow
     double p50Us = 0;
     double meanUs = 0;
     double p99Us = 0;
+    // crypt only, medians from the target's own trace: the time a read spends in the crypt target
+    // (map to lower submit, decrypt, completion upwards) and in the device below it; -1: not traced.
+    double cryptOwnUs = -1;
+    double lowerUs = -1;
 };
 
 // The same job done by qemu-img and by the cryptstack binary on one LUKS1 container.

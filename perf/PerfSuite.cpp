@@ -2,8 +2,10 @@
 
 #include "ChildProcess.h"
 #include "CipherLimit.h"
+#include "crypt/CryptTarget.h"
 #include "dm/DeviceRegistry.h"
 #include "dm/MappedDevice.h"
+#include "dm/Table.h"
 #include "workload/WorkloadRunner.h"
 
 #include <QDateTime>
@@ -16,6 +18,7 @@
 
 #include <algorithm>
 #include <fcntl.h>
+#include <map>
 #include <thread>
 #include <unistd.h>
 
@@ -72,21 +75,63 @@ struct DeviceCase
     bool async = false;
 };
 
+// Where a traced crypt device's reads spent their time: medians over every read piece whose
+// stages are all still in the trace ring.
+struct StageTimes
+{
+    double cryptOwnUs = -1;
+    double lowerUs = -1;
+};
+
+StageTimes readStageTimes(const std::vector<TraceEvent>& events)
+{
+    std::map<uint64_t, std::map<TraceStage, uint64_t>> byPiece;
+    for (const TraceEvent& event : events)
+        if (!event.write)
+            byPiece[event.bio][event.stage] = event.ns;
+    std::vector<double> own, lower;
+    for (const auto& [piece, stages] : byPiece) {
+        const auto at = [&](TraceStage stage) {
+            return stages.find(stage);
+        };
+        const auto mapped = at(TraceStage::Mapped), submitted = at(TraceStage::LowerSubmitted),
+                   completedBelow = at(TraceStage::LowerCompleted), completed = at(TraceStage::Completed);
+        if (mapped == stages.end() || submitted == stages.end() || completedBelow == stages.end() ||
+            completed == stages.end())
+            continue;
+        const double below = static_cast<double>(completedBelow->second - submitted->second) / 1000.0;
+        lower.push_back(below);
+        own.push_back(static_cast<double>(completed->second - mapped->second) / 1000.0 - below);
+    }
+    if (own.empty())
+        return {};
+    return {median(own), median(lower)};
+}
+
 // One workload on a fresh mapping of the image; the registry and its threads end with the run.
-Result<WorkloadResult> runOnce(const QString& tableLine, bool async, const WorkloadSpec& spec)
+// With stages set, the crypt target traces the run and its read stage times are returned there.
+Result<WorkloadResult> runOnce(const QString& tableLine, bool async, const WorkloadSpec& spec,
+                               StageTimes* stages = nullptr)
 {
     DeviceRegistry registry;
     auto device = registry.create(QStringLiteral("bench"), {tableLine});
     if (!device)
         return device.status();
-    if (async) {
-        if (Status status = registry.setEngineOption(QStringLiteral("bench"), QStringLiteral("async"),
+    for (const auto& [option, on] : {std::pair{"async", async}, std::pair{"trace", stages != nullptr}}) {
+        if (!on)
+            continue;
+        if (Status status = registry.setEngineOption(QStringLiteral("bench"), QLatin1String(option),
                                                      QStringLiteral("on"));
             !status)
             return status;
     }
     WorkloadRunner runner;
     auto result = runner.run(**device, spec);
+    if (stages) {
+        for (const Segment& segment : (*device)->activeTable()->segments())
+            if (const auto* crypt = dynamic_cast<const CryptTarget*>(segment.target.get()))
+                *stages = readStageTimes(crypt->traceEvents());
+    }
     registry.removeAll();
     if (result && !result->status)
         return result->status;
@@ -250,24 +295,54 @@ void PerfSuite::measureLatency()
          {QStringLiteral("no_read_workqueue")},
          false},
     };
-    for (const DeviceCase& deviceCase : cases) {
-        std::vector<double> p50, mean, p99;
-        for (int i = 0; i < m_options.repeats; ++i) {
-            auto result = runOnce(deviceLine(deviceCase, sectors, m_image), false, *spec);
+    // The configurations take turns within each repeat, so a drift in the machine's state (the
+    // scheduler's placement of the I/O threads dominates at this scale) touches all of them alike.
+    struct Samples
+    {
+        std::vector<double> p50, mean, p99, cryptOwn, lower;
+    };
+    std::vector<Samples> samples(cases.size());
+    // One more run of each crypt device is traced (tracing costs a lock per stage, so its latency
+    // is not counted).
+    for (int i = 0; i <= m_options.repeats; ++i) {
+        for (size_t c = 0; c < cases.size(); ++c) {
+            const DeviceCase& deviceCase = cases[c];
+            const bool traced = i == m_options.repeats;
+            if (traced && deviceCase.sectorSize == 0)
+                continue;
+            StageTimes stages;
+            auto result =
+                runOnce(deviceLine(deviceCase, sectors, m_image), false, *spec, traced ? &stages : nullptr);
             if (!result) {
                 m_results.problems << QStringLiteral("%1: %2").arg(deviceCase.configuration,
                                                                    result.status().message());
                 return;
             }
-            p50.push_back(result->readLatency.p50Ns / 1000.0);
-            mean.push_back(result->readLatency.meanNs / 1000.0);
-            p99.push_back(result->readLatency.p99Ns / 1000.0);
+            if (traced) {
+                samples[c].cryptOwn.push_back(stages.cryptOwnUs);
+                samples[c].lower.push_back(stages.lowerUs);
+                continue; // its latency is not the untraced device's
+            }
+            samples[c].p50.push_back(result->readLatency.p50Ns / 1000.0);
+            samples[c].mean.push_back(result->readLatency.meanNs / 1000.0);
+            samples[c].p99.push_back(result->readLatency.p99Ns / 1000.0);
         }
-        LatencyRow row{deviceCase.configuration, median(p50), median(mean), median(p99)};
-        m_progress(QStringLiteral("4 KiB QD1 random read, %1: p50 %2 us, mean %3 us")
+    }
+    for (size_t c = 0; c < cases.size(); ++c) {
+        const Samples& s = samples[c];
+        LatencyRow row{cases[c].configuration, median(s.p50), median(s.mean), median(s.p99)};
+        if (!s.cryptOwn.empty()) {
+            row.cryptOwnUs = median(s.cryptOwn);
+            row.lowerUs = median(s.lower);
+        }
+        m_progress(QStringLiteral("4 KiB QD1 random read, %1: p50 %2 us, mean %3 us%4")
                        .arg(row.configuration)
                        .arg(row.p50Us, 0, 'f', 1)
-                       .arg(row.meanUs, 0, 'f', 1));
+                       .arg(row.meanUs, 0, 'f', 1)
+                       .arg(row.cryptOwnUs >= 0 ? QStringLiteral("; in crypt itself %1 us, below it %2 us")
+                                                      .arg(row.cryptOwnUs, 0, 'f', 2)
+                                                      .arg(row.lowerUs, 0, 'f', 1)
+                                                : QString()));
         m_results.latency.push_back(row);
     }
 }
