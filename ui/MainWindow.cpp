@@ -1,24 +1,37 @@
 #include "MainWindow.h"
 
 #include "ContentProber.h"
+#include "KeySlotsDialog.h"
 #include "NbdExportDialog.h"
+#include "NewVolumeWizard.h"
 #include "PipelineController.h"
 #include "PipelineView.h"
+#include "UnlockDialog.h"
+#include "VolumeTask.h"
 #include "dm/ConciseFormat.h"
 #include "dm/DeviceRegistry.h"
+#include "volume/VolumeMapper.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFontDatabase>
 #include <QHeaderView>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
+#include <QPalette>
 #include <QPlainTextEdit>
+#include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QStyle>
+#include <QStyleFactory>
 #include <QTabWidget>
 #include <QTreeWidget>
 #include <QTreeWidgetItemIterator>
@@ -29,6 +42,40 @@ namespace {
 
 enum Column { NameColumn, TargetColumn, SizeColumn, StateColumn, ContentsColumn };
 constexpr int DeviceNameRole = Qt::UserRole;
+constexpr int ImagePathRole = Qt::UserRole + 1;
+constexpr int RecentLimit = 8;
+const QString RecentKey = QStringLiteral("volumes/recent");
+const QString ThemeKey = QStringLiteral("ui/theme");
+const QString GeometryKey = QStringLiteral("window/geometry");
+const QString StateKey = QStringLiteral("window/state");
+
+QPalette darkPalette()
+{
+    QPalette palette;
+    const QColor window(45, 45, 48);
+    const QColor base(30, 30, 32);
+    const QColor text(225, 225, 225);
+    const QColor disabled(127, 127, 127);
+    const QColor highlight(42, 130, 218);
+    palette.setColor(QPalette::Window, window);
+    palette.setColor(QPalette::WindowText, text);
+    palette.setColor(QPalette::Base, base);
+    palette.setColor(QPalette::AlternateBase, window);
+    palette.setColor(QPalette::ToolTipBase, window);
+    palette.setColor(QPalette::ToolTipText, text);
+    palette.setColor(QPalette::PlaceholderText, disabled);
+    palette.setColor(QPalette::Text, text);
+    palette.setColor(QPalette::Button, window);
+    palette.setColor(QPalette::ButtonText, text);
+    palette.setColor(QPalette::BrightText, Qt::red);
+    palette.setColor(QPalette::Link, highlight);
+    palette.setColor(QPalette::Highlight, highlight);
+    palette.setColor(QPalette::HighlightedText, Qt::white);
+    palette.setColor(QPalette::Disabled, QPalette::Text, disabled);
+    palette.setColor(QPalette::Disabled, QPalette::WindowText, disabled);
+    palette.setColor(QPalette::Disabled, QPalette::ButtonText, disabled);
+    return palette;
+}
 
 QString humanSize(uint64_t sectors)
 {
@@ -66,14 +113,37 @@ MainWindow::MainWindow(DeviceRegistry& registry, QWidget* parent)
     m_tabs->addTab(m_pipeline, tr("&Pipeline"));
     setCentralWidget(m_tabs);
 
+    setAcceptDrops(true);
+    m_closeTask = new VolumeTask(QStringLiteral("gui-close"), this);
     QMenu* fileMenu = menuBar()->addMenu(tr("&File"));
-    QAction* open = fileMenu->addAction(tr("&Open Stack File…"), this, [this] {
+    QAction* newVolume = fileMenu->addAction(tr("&New Volume…"), this, &MainWindow::showNewVolumeWizard);
+    newVolume->setObjectName(QStringLiteral("newVolumeAction"));
+    newVolume->setShortcut(QKeySequence::New);
+    newVolume->setStatusTip(tr("Create an image file holding a new LUKS2, LUKS1 or plain volume"));
+    QAction* openVolumeAction = fileMenu->addAction(tr("&Open Volume…"), this, [this] {
+        const QString path = chooseImage(tr("Open Volume"));
+        if (!path.isEmpty())
+            openVolume(path);
+    });
+    openVolumeAction->setObjectName(QStringLiteral("openVolumeAction"));
+    openVolumeAction->setShortcut(QKeySequence::Open);
+    openVolumeAction->setStatusTip(tr("Unlock an encrypted image and map it as a device"));
+    m_recentMenu = fileMenu->addMenu(tr("&Recent Volumes"));
+    m_recentMenu->setObjectName(QStringLiteral("recentVolumesMenu"));
+    m_closeVolumeAction = fileMenu->addAction(tr("&Close Volume"), this, &MainWindow::closeSelectedVolume);
+    m_closeVolumeAction->setObjectName(QStringLiteral("closeVolumeAction"));
+    m_closeVolumeAction->setShortcut(QKeySequence::Close);
+    m_closeVolumeAction->setStatusTip(tr("Unmap the selected device"));
+    m_closeVolumeAction->setEnabled(false);
+    fileMenu->addSeparator();
+    QAction* open = fileMenu->addAction(tr("Open &Stack File…"), this, [this] {
         const QString path = QFileDialog::getOpenFileName(
             this, tr("Open Stack File"), QString(), tr("Concise stack files (*.concise);;All files (*)"));
         if (!path.isEmpty())
             openStackFile(path);
     });
-    open->setShortcut(QKeySequence::Open);
+    open->setObjectName(QStringLiteral("openStackFileAction"));
+    open->setShortcut(QKeySequence(tr("Ctrl+Shift+O")));
     fileMenu->addSeparator();
     QAction* quit = fileMenu->addAction(tr("&Quit"), qApp, &QApplication::quit);
     quit->setShortcut(QKeySequence::Quit);
@@ -85,6 +155,31 @@ MainWindow::MainWindow(DeviceRegistry& registry, QWidget* parent)
     m_exportNbdAction->setStatusTip(
         tr("Serve the selected device to NBD clients such as nbdinfo, qemu-img or nbd-client"));
     m_exportNbdAction->setEnabled(false);
+    QMenu* volumeMenu = menuBar()->addMenu(tr("V&olume"));
+    QAction* keySlots = volumeMenu->addAction(tr("&Key Slots…"), this, [this] {
+        QString path = selectedImagePath();
+        if (path.isEmpty())
+            path = chooseImage(tr("Key Slots of a LUKS Image"));
+        if (!path.isEmpty())
+            showKeySlots(path);
+    });
+    keySlots->setObjectName(QStringLiteral("keySlotsAction"));
+    QAction* headerBackup = volumeMenu->addAction(tr("Header &Backup…"), this, [this] {
+        QString path = selectedImagePath();
+        if (path.isEmpty())
+            path = chooseImage(tr("Back Up the Header of a LUKS Image"));
+        if (!path.isEmpty())
+            showHeaderDialog(path, HeaderBackupDialog::Mode::Backup);
+    });
+    headerBackup->setObjectName(QStringLiteral("headerBackupAction"));
+    QAction* headerRestore = volumeMenu->addAction(tr("Header &Restore…"), this, [this] {
+        QString path = selectedImagePath();
+        if (path.isEmpty())
+            path = chooseImage(tr("Restore the Header of a LUKS Image"));
+        if (!path.isEmpty())
+            showHeaderDialog(path, HeaderBackupDialog::Mode::Restore);
+    });
+    headerRestore->setObjectName(QStringLiteral("headerRestoreAction"));
     QMenu* teachingMenu = menuBar()->addMenu(tr("&Teaching"));
     QAction* pipelineStack = teachingMenu->addAction(tr("&Build Pipeline Teaching Stack"), this, [this] {
         m_tabs->setCurrentWidget(m_pipeline);
@@ -100,6 +195,22 @@ MainWindow::MainWindow(DeviceRegistry& registry, QWidget* parent)
             m_pipeline->rebuildDeadlockDemoNormally();
         });
     normal->setObjectName(QStringLiteral("deadlockNormalAction"));
+    QMenu* settingsMenu = menuBar()->addMenu(tr("&Settings"));
+    QMenu* themeMenu = settingsMenu->addMenu(tr("&Theme"));
+    themeMenu->setObjectName(QStringLiteral("themeMenu"));
+    m_themeGroup = new QActionGroup(this);
+    m_themeGroup->setExclusive(true);
+    const QList<std::pair<QString, QString>> themes = {{QStringLiteral("system"), tr("&System")},
+                                                       {QStringLiteral("light"), tr("&Light")},
+                                                       {QStringLiteral("dark"), tr("&Dark")}};
+    for (const auto& [key, label] : themes) {
+        QAction* action = themeMenu->addAction(label);
+        action->setObjectName(QStringLiteral("theme%1Action").arg(key.at(0).toUpper() + key.mid(1)));
+        action->setCheckable(true);
+        action->setData(key);
+        m_themeGroup->addAction(action);
+        connect(action, &QAction::triggered, this, [this, key] { setTheme(key); });
+    }
     QMenu* helpMenu = menuBar()->addMenu(tr("&Help"));
     helpMenu->addAction(tr("&About CryptStack"), this, [this] {
         QMessageBox::about(
@@ -111,7 +222,221 @@ MainWindow::MainWindow(DeviceRegistry& registry, QWidget* parent)
     connect(m_tree, &QTreeWidget::currentItemChanged, this, &MainWindow::updateDeviceActions);
     connect(m_pipeline, &PipelineView::stackChanged, this, &MainWindow::refresh);
     connect(m_prober, &ContentProber::probed, this, &MainWindow::showContents);
+    connect(m_closeTask, &VolumeTask::finished, this, [this](const Status& status) {
+        if (status)
+            m_deviceImages.remove(std::exchange(m_closingName, QString()));
+        else
+            QMessageBox::warning(this, tr("Cannot close the volume"), status.message());
+        refresh();
+        m_pipeline->refreshDevices();
+    });
+
+    QSettings settings;
+    const QString savedTheme = settings.value(ThemeKey, QStringLiteral("system")).toString();
+    for (QAction* action : m_themeGroup->actions())
+        action->setChecked(action->data().toString() == savedTheme);
+    applyTheme(savedTheme);
+    restoreGeometry(settings.value(GeometryKey).toByteArray());
+    restoreState(settings.value(StateKey).toByteArray());
+    rebuildRecentMenu();
     refresh();
+}
+
+NewVolumeWizard* MainWindow::showNewVolumeWizard()
+{
+    auto* wizard = new NewVolumeWizard(this);
+    wizard->setAttribute(Qt::WA_DeleteOnClose);
+    connect(wizard, &NewVolumeWizard::volumeCreated, this, [this](const QString& path, const QString& type) {
+        addRecentVolume(path);
+        statusBar()->showMessage(tr("Created %1 (%2)").arg(path, type.toUpper()), 5000);
+    });
+    wizard->show();
+    return wizard;
+}
+
+UnlockDialog* MainWindow::openVolume(const QString& path)
+{
+    if (path.endsWith(QStringLiteral(".concise"), Qt::CaseInsensitive)) {
+        openStackFile(path);
+        return nullptr;
+    }
+    auto* dialog = new UnlockDialog(m_registry, path, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &UnlockDialog::unlocked, this, &MainWindow::volumeUnlocked);
+    dialog->show();
+    return dialog;
+}
+
+KeySlotsDialog* MainWindow::showKeySlots(const QString& imagePath)
+{
+    auto* dialog = new KeySlotsDialog(imagePath, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &KeySlotsDialog::keyslotsChanged, this, &MainWindow::rememberVolume);
+    dialog->show();
+    return dialog;
+}
+
+HeaderBackupDialog* MainWindow::showHeaderDialog(const QString& imagePath, HeaderBackupDialog::Mode mode)
+{
+    auto* dialog = new HeaderBackupDialog(imagePath, mode, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &HeaderBackupDialog::headerRestored, this, &MainWindow::rememberVolume);
+    dialog->show();
+    return dialog;
+}
+
+void MainWindow::volumeUnlocked(const QString& deviceName, const VolumeSummary& summary)
+{
+    m_deviceImages.insert(deviceName, summary.imagePath);
+    addRecentVolume(summary.imagePath);
+    rememberVolume(summary);
+    m_pipeline->refreshDevices();
+    selectDevice(deviceName);
+    statusBar()->showMessage(tr("Opened %1 as %2").arg(summary.imagePath, deviceName), 5000);
+}
+
+void MainWindow::rememberVolume(const VolumeSummary& summary)
+{
+    if (summary.version)
+        m_volumes.insert(summary.imagePath, summary);
+    const QString selected = selectedDeviceName();
+    refresh();
+    if (!selected.isEmpty())
+        selectDevice(selected);
+}
+
+void MainWindow::selectDevice(const QString& name)
+{
+    for (QTreeWidgetItemIterator it(m_tree); *it; ++it) {
+        if ((*it)->data(NameColumn, DeviceNameRole).toString() == name) {
+            m_tree->setCurrentItem(*it);
+            return;
+        }
+    }
+}
+
+void MainWindow::closeSelectedVolume()
+{
+    const QString name = selectedDeviceName();
+    if (name.isEmpty() || m_closeTask->isRunning())
+        return;
+    if (!m_registry.holders(name).isEmpty()) {
+        QMessageBox::warning(
+            this, tr("Cannot close the volume"),
+            tr("Device %1 is in use by %2.").arg(name, m_registry.holders(name).join(u", ")));
+        return;
+    }
+    if (m_exportDialogs.value(name))
+        m_exportDialogs.value(name)->close(); // the export holds the device
+    m_closingName = name;
+    DeviceRegistry* registry = &m_registry;
+    m_closeTask->start([registry, name](const VolumeTask::Context&) {
+        VolumeMapper mapper(*registry);
+        return mapper.close(name);
+    });
+}
+
+QString MainWindow::selectedImagePath() const
+{
+    const QTreeWidgetItem* item = m_tree->currentItem();
+    if (!item)
+        return {};
+    const QString image = item->data(NameColumn, ImagePathRole).toString();
+    if (!image.isEmpty())
+        return image;
+    return m_deviceImages.value(item->data(NameColumn, DeviceNameRole).toString());
+}
+
+QString MainWindow::chooseImage(const QString& title)
+{
+    return QFileDialog::getOpenFileName(
+        this, title, QString(),
+        tr("Images (*.img *.luks *.raw);;Concise stack files (*.concise);;All files (*)"));
+}
+
+QStringList MainWindow::recentVolumes() const
+{
+    return QSettings().value(RecentKey).toStringList();
+}
+
+void MainWindow::addRecentVolume(const QString& path)
+{
+    QStringList recent = recentVolumes();
+    recent.removeAll(path);
+    recent.prepend(path);
+    while (recent.size() > RecentLimit)
+        recent.removeLast();
+    QSettings().setValue(RecentKey, recent);
+    rebuildRecentMenu();
+}
+
+void MainWindow::clearRecentVolumes()
+{
+    QSettings().remove(RecentKey);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList recent = recentVolumes();
+    for (qsizetype i = 0; i < recent.size(); ++i) {
+        const QString path = recent.at(i);
+        QAction* action = m_recentMenu->addAction(QStringLiteral("&%1 %2").arg(i + 1).arg(path), this,
+                                                  [this, path] { openVolume(path); });
+        action->setObjectName(QStringLiteral("recentVolumeAction%1").arg(i));
+    }
+    m_recentMenu->addSeparator();
+    QAction* clear =
+        m_recentMenu->addAction(tr("&Clear Recent Volumes"), this, &MainWindow::clearRecentVolumes);
+    clear->setObjectName(QStringLiteral("clearRecentVolumesAction"));
+    clear->setEnabled(!recent.isEmpty());
+}
+
+QString MainWindow::theme() const
+{
+    return QSettings().value(ThemeKey, QStringLiteral("system")).toString();
+}
+
+void MainWindow::setTheme(const QString& theme)
+{
+    QSettings().setValue(ThemeKey, theme);
+    for (QAction* action : m_themeGroup->actions())
+        action->setChecked(action->data().toString() == theme);
+    applyTheme(theme);
+}
+
+void MainWindow::applyTheme(const QString& theme)
+{
+    // The style the platform chose, remembered before the first change so "system" can go back.
+    static const QString systemStyle = QApplication::style()->name();
+    static const QPalette systemPalette = QApplication::palette();
+    if (theme == u"dark" || theme == u"light") {
+        QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+        QApplication::setPalette(theme == u"dark" ? darkPalette() : QApplication::style()->standardPalette());
+    } else if (QApplication::style()->name() != systemStyle || QApplication::palette() != systemPalette) {
+        QApplication::setStyle(QStyleFactory::create(systemStyle));
+        QApplication::setPalette(systemPalette);
+    }
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    const bool files = !urls.isEmpty() && std::all_of(urls.begin(), urls.end(),
+                                                      [](const QUrl& url) { return url.isLocalFile(); });
+    if (files)
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    for (const QUrl& url : urls) {
+        if (url.isLocalFile())
+            openVolume(url.toLocalFile());
+    }
+    event->acceptProposedAction();
 }
 
 void MainWindow::showDeadlockDemonstration()
@@ -129,7 +454,9 @@ QString MainWindow::selectedDeviceName() const
 
 void MainWindow::updateDeviceActions()
 {
-    m_exportNbdAction->setEnabled(!selectedDeviceName().isEmpty());
+    const QString name = selectedDeviceName();
+    m_exportNbdAction->setEnabled(!name.isEmpty());
+    m_closeVolumeAction->setEnabled(!name.isEmpty() && m_registry.holders(name).isEmpty());
 }
 
 void MainWindow::exportSelectedDevice()
@@ -153,6 +480,9 @@ void MainWindow::closeEvent(QCloseEvent* event)
         if (dialog)
             dialog->close();
     }
+    QSettings settings;
+    settings.setValue(GeometryKey, saveGeometry());
+    settings.setValue(StateKey, saveState());
     QMainWindow::closeEvent(event);
 }
 
@@ -244,7 +574,28 @@ void MainWindow::addChildren(QTreeWidgetItem* item, const QString& name, int dep
             child->setText(TargetColumn, tr("image file"));
             child->setText(SizeColumn, humanSize(area.ref.device->sectors()));
             child->setToolTip(NameColumn, area.ref.device->displayName());
+            const QString path = QFileInfo(area.ref.word).isAbsolute()
+                                     ? area.ref.word
+                                     : QFileInfo(area.ref.device->displayName()).absoluteFilePath();
+            child->setData(NameColumn, ImagePathRole, path);
+            addKeyslotNodes(child, path);
         }
+    }
+}
+
+void MainWindow::addKeyslotNodes(QTreeWidgetItem* imageItem, const QString& imagePath)
+{
+    const auto found = m_volumes.constFind(imagePath);
+    if (found == m_volumes.constEnd())
+        return;
+    imageItem->setText(TargetColumn, tr("LUKS%1 image").arg(found->version));
+    for (const KeyslotEntry& entry : found->keyslots) {
+        auto* slot = new QTreeWidgetItem(imageItem);
+        slot->setText(NameColumn, tr("key slot %1").arg(entry.slot));
+        slot->setText(TargetColumn, entry.active ? tr("active") : tr("inactive"));
+        slot->setText(StateColumn, entry.kdf);
+        slot->setData(NameColumn, ImagePathRole, imagePath);
+        slot->setToolTip(NameColumn, tr("Key slot %1 of %2").arg(entry.slot).arg(imagePath));
     }
 }
 

@@ -5,9 +5,11 @@ target_sources(cryptstack_engine PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/CipherNames.cpp
     ${CMAKE_CURRENT_LIST_DIR}/ConstantTime.cpp
     ${CMAKE_CURRENT_LIST_DIR}/HashContext.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/HeaderBackup.cpp
     ${CMAKE_CURRENT_LIST_DIR}/HeaderDevice.cpp
     ${CMAKE_CURRENT_LIST_DIR}/KeyslotCipher.cpp
     ${CMAKE_CURRENT_LIST_DIR}/LuksConvert.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/LuksFormat.cpp
     ${CMAKE_CURRENT_LIST_DIR}/LuksVolume.cpp
     ${CMAKE_CURRENT_LIST_DIR}/Pbkdf.cpp
     ${CMAKE_CURRENT_LIST_DIR}/PlainKey.cpp

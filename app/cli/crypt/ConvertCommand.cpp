@@ -4,8 +4,8 @@
 // IMAGE.before-convert-<UTC time> (mode 0400) and the command prints how to restore it: a crash
 // during the key material move leaves no readable header otherwise.
 #include "CommandTable.h"
-#include "HeaderBackupCommands.h"
 #include "VolumeOptions.h"
+#include "formats/HeaderBackup.h"
 #include "formats/LuksConvert.h"
 
 namespace cryptstack::cli {
@@ -52,7 +52,7 @@ public:
         const uint64_t headerBytes = volume.value()->headerBytes();
         LuksConvertOptions options;
         options.beforeWrite = [&](const HeaderDevice& device) -> Status {
-            auto saved = saveHeaderArea(device, headerBytes, QStringLiteral("before-convert"));
+            auto saved = HeaderBackup::saveHeaderArea(device, headerBytes, QStringLiteral("before-convert"));
             if (!saved)
                 return saved.status();
             const QString headerOption = arguments.isSet(QStringLiteral("header"))

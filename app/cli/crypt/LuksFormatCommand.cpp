@@ -3,14 +3,10 @@
 #include "CommandTable.h"
 #include "KeyslotVerbs.h"
 #include "formats/CipherNames.h"
+#include "formats/LuksFormat.h"
 #include "formats/SecureRandom.h"
-#include "formats/luks1/Luks1Volume.h"
-#include "formats/luks2/Luks2Volume.h"
 
 #include <QFileInfo>
-
-#include <array>
-#include <vector>
 
 namespace cryptstack::cli {
 
@@ -154,45 +150,26 @@ public:
                               : HeaderDevice::open(headerPath, HeaderDevice::Access::ReadWrite);
         if (!device)
             return device.status();
-        Result<std::unique_ptr<LuksVolume>> volume =
-            luks1 ? formatLuks1(arguments, std::move(device.value()), *cipher, detached, volumeKey)
-                  : formatLuks2(arguments, std::move(device.value()), *cipher, detached, volumeKey, image);
-        if (!volume)
-            return volume.status();
-        for (const QString& warning : volume.value()->warnings())
-            context.console().printLine(warning);
-        // This writes the header: format left it in memory so that no crash leaves a LUKS
-        // header without a keyslot behind.
-        auto slot = volume.value()->addKeyslot(volumeKey, passphrase->bytes(), *keyslot);
-        if (!slot) {
-            wipeSignatures(*volume.value());
-            return slot.status();
-        }
-        context.verboseLine(QStringLiteral("Key slot %1 created.").arg(*slot));
+        LuksFormatRequest request;
+        request.version = luks1 ? 1 : 2;
+        request.keyslot = *keyslot;
+        if (Status built = luks1 ? luks1Options(arguments, *cipher, detached, request.luks1)
+                                 : luks2Options(arguments, *cipher, detached, image, request.luks2);
+            !built)
+            return built;
+        auto formatted =
+            LuksFormat::format(std::move(device.value()), request, volumeKey, passphrase->bytes(),
+                               [&context](const QString& text) { context.console().printLine(text); });
+        if (!formatted)
+            return formatted.status();
+        context.verboseLine(QStringLiteral("Key slot %1 created.").arg(formatted->keyslot));
         return Status::ok();
     }
 
 private:
-    // A header whose first keyslot failed is not left behind: cryptsetup's
-    // tools_wipe_all_signatures (blkid) zeroes the magic of every header copy (verified: "No
-    // space for new keyslot." leaves a device that is no longer LUKS).
-    static void wipeSignatures(LuksVolume& volume)
+    static Status luks1Options(const ArgParser& arguments, const CipherNames::NameAndMode& cipher,
+                               bool detached, Luks1FormatOptions& options)
     {
-        const std::array<uint8_t, 6> zeroes = {};
-        std::vector<uint64_t> offsets{0};
-        if (const auto* luks2 = dynamic_cast<const Luks2Volume*>(&volume))
-            offsets.push_back(luks2->hdrSize());
-        for (uint64_t offset : offsets)
-            (void)volume.device().write(offset, zeroes);
-        (void)volume.device().sync();
-    }
-
-    static Result<std::unique_ptr<LuksVolume>> formatLuks1(const ArgParser& arguments,
-                                                           std::unique_ptr<HeaderDevice> device,
-                                                           const CipherNames::NameAndMode& cipher,
-                                                           bool detached, const SecureBuffer& volumeKey)
-    {
-        Luks1FormatOptions options;
         options.cipherName = cipher.cipher;
         options.cipherMode = cipher.mode;
         if (arguments.isSet(QStringLiteral("hash")))
@@ -213,20 +190,12 @@ private:
         if (!kdf)
             return kdf.status();
         options.kdf = *kdf;
-        options.headerWithFirstKeyslot = true;
-        auto volume = Luks1Volume::format(std::move(device), options, volumeKey);
-        if (!volume)
-            return volume.status();
-        return std::unique_ptr<LuksVolume>(std::move(volume.value()));
+        return Status::ok();
     }
 
-    static Result<std::unique_ptr<LuksVolume>> formatLuks2(const ArgParser& arguments,
-                                                           std::unique_ptr<HeaderDevice> device,
-                                                           const CipherNames::NameAndMode& cipher,
-                                                           bool detached, const SecureBuffer& volumeKey,
-                                                           const QString& image)
+    static Status luks2Options(const ArgParser& arguments, const CipherNames::NameAndMode& cipher,
+                               bool detached, const QString& image, Luks2FormatOptions& options)
     {
-        Luks2FormatOptions options;
         options.cipher = cipher.joined();
         if (arguments.isSet(QStringLiteral("hash")))
             options.hash = arguments.value(QStringLiteral("hash")).toLower();
@@ -256,7 +225,6 @@ private:
         options.metadataSize = metadata.value();
         options.keyslotsSize = keyslots.value();
         options.detachedHeader = detached;
-        options.headerWithFirstKeyslot = true;
         if (detached) {
             // The data device's size and sector size choice come from the image itself.
             auto data = HeaderDevice::open(image, HeaderDevice::Access::ReadOnly);
@@ -265,10 +233,7 @@ private:
             options.dataDeviceBytes = data.value()->size();
             options.dataDeviceOptimalSectorSize = data.value()->optimalSectorSize();
         }
-        auto volume = Luks2Volume::format(std::move(device), options, volumeKey);
-        if (!volume)
-            return volume.status();
-        return std::unique_ptr<LuksVolume>(std::move(volume.value()));
+        return Status::ok();
     }
 };
 

@@ -1,8 +1,8 @@
 // cryptstack luksHeaderBackup IMAGE --header-backup-file FILE: the header and keyslot areas into
 // a new file (mode 0400); an existing file is never overwritten.
 #include "CommandTable.h"
-#include "HeaderBackupCommands.h"
 #include "VolumeOptions.h"
+#include "formats/HeaderBackup.h"
 
 namespace cryptstack::cli {
 
@@ -39,9 +39,7 @@ public:
         if (!volume)
             return volume.status();
         const QString file = arguments.value(QStringLiteral("header-backup-file"));
-        return copyToNewFile(volume.value()->device(), volume.value()->headerBytes(), file,
-                             QStringLiteral("Requested header backup file %1 already exists.").arg(file),
-                             QStringLiteral("Cannot create header backup file %1.").arg(file));
+        return HeaderBackup::backup(**volume, file);
     }
 };
 

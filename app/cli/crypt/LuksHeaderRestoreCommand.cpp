@@ -4,9 +4,8 @@
 // LUKS2: header size and header plus keyslot areas). Before writing, the bytes about to be overwritten are
 // saved to IMAGE.before-restore-<UTC time> (mode 0400), and the command says where.
 #include "CommandTable.h"
-#include "HeaderBackupCommands.h"
 #include "VolumeOptions.h"
-#include "formats/luks2/Luks2Volume.h"
+#include "formats/HeaderBackup.h"
 
 namespace cryptstack::cli {
 
@@ -40,82 +39,18 @@ public:
         const QString image = arguments.positionals().first();
         const QString path = headerPathOf(arguments, image);
         const QString file = arguments.value(QStringLiteral("header-backup-file"));
-        const QString type = arguments.value(QStringLiteral("type")).toLower();
-        auto backupDevice = HeaderDevice::open(file, HeaderDevice::Access::ReadOnly);
-        if (!backupDevice)
-            return backupDevice.status();
-        auto backup = LuksVolume::load(std::move(backupDevice.value()));
-        const int backupVersion = backup ? backup.value()->version() : 0;
-        if (!backup || (type == u"luks1" && backupVersion != 1) || (type == u"luks2" && backupVersion != 2))
-            return Status(ErrorCode::InvalidArgument,
-                          QStringLiteral("Header backup file does not contain compatible LUKS header."));
-        const uint64_t bytes = backup.value()->device().size();
-        auto target = HeaderDevice::open(path, HeaderDevice::Access::ReadWrite);
-        if (!target)
-            return target.status();
-        // What the device holds now (read through a second handle, so the target stays ours).
-        auto current = loadLuks(context, path, QString(), false);
-        QString question;
-        if (current) {
-            LuksVolume& now = **current;
-            if (now.version() == 1 && backupVersion == 1 &&
-                (now.activation().dataOffsetSectors != backup.value()->activation().dataOffsetSectors ||
-                 now.volumeKeyBytes() != backup.value()->volumeKeyBytes()))
-                return Status(
-                    ErrorCode::InvalidArgument,
-                    QStringLiteral("Data offset or key size differs on device and backup, restore failed."));
-            const auto* nowLuks2 = dynamic_cast<const Luks2Volume*>(&now);
-            const auto* backupLuks2 = dynamic_cast<const Luks2Volume*>(backup.value().get());
-            if (nowLuks2 && backupLuks2 &&
-                (nowLuks2->hdrSize() != backupLuks2->hdrSize() ||
-                 now.headerBytes() != backup.value()->headerBytes()))
-                return Status(
-                    ErrorCode::InvalidArgument,
-                    QStringLiteral("Binary header with keyslot areas size differ on device and backup, "
-                                   "restore failed."));
-            question =
-                QStringLiteral("Device %1 already contains LUKS%2 header. Replacing header will destroy "
-                               "existing keyslots.")
-                    .arg(path, now.version() == 2 ? QStringLiteral("2") : QString());
-            if (now.uuid() != backup.value()->uuid())
-                question += QStringLiteral("\nWARNING: real device header has different UUID than backup!");
-            current.value().reset();
-        } else {
-            question =
-                QStringLiteral("Device %1 does not contain LUKS header. Replacing header can destroy data "
-                               "on that device.")
-                    .arg(path);
-        }
-        if (!context.confirm(question))
+        auto plan = HeaderBackup::planRestore(file, path, arguments.value(QStringLiteral("type")).toLower());
+        if (!plan)
+            return plan.status();
+        for (const QString& warning : plan->warnings)
+            context.console().writeError((warning + u'\n').toUtf8());
+        if (!context.confirm(plan->question))
             return silentFailure(ErrorCode::InvalidArgument);
-        // Keep what is about to be overwritten.
-        const uint64_t saved = std::min(bytes, target.value()->size());
-        if (saved) {
-            auto savedPath = saveHeaderArea(**target, saved, QStringLiteral("before-restore"));
-            if (!savedPath)
-                return savedPath.status();
+        return HeaderBackup::applyRestore(*plan, [&context](const QString& savedPath, uint64_t bytes) {
             context.console().printLine(QStringLiteral("The replaced header area (%1 bytes) was saved to %2.")
-                                            .arg(saved)
-                                            .arg(*savedPath));
-        }
-        if (target.value()->size() < bytes) {
-            if (Status grown = target.value()->growTo(bytes); !grown)
-                return grown;
-        }
-        auto updateLock = target.value()->lockForUpdate();
-        if (!updateLock)
-            return updateLock.status();
-        std::vector<uint8_t> chunk(1 << 20);
-        for (uint64_t done = 0; done < bytes;) {
-            const size_t piece = static_cast<size_t>(std::min<uint64_t>(chunk.size(), bytes - done));
-            std::span<uint8_t> view(chunk.data(), piece);
-            if (Status status = backup.value()->device().read(done, view); !status)
-                return status;
-            if (Status status = target.value()->write(done, view); !status)
-                return status;
-            done += piece;
-        }
-        return target.value()->sync();
+                                            .arg(bytes)
+                                            .arg(savedPath));
+        });
     }
 };
 

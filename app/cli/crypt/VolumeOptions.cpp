@@ -2,7 +2,7 @@
 
 #include "core/Parse.h"
 #include "formats/HeaderDevice.h"
-#include "formats/luks2/Luks2Volume.h"
+#include "volume/LuksActivation.h"
 
 #include <QFile>
 
@@ -404,24 +404,16 @@ Result<UnlockedVolume> unlockVolume(CryptContext& context, const VolumeOptions& 
     auto volume = loadLuks(context, options.headerPath(), options.type, false);
     if (!volume)
         return volume.status();
-    if (auto* luks2 = dynamic_cast<Luks2Volume*>(volume->get()); luks2 && !options.testPassphrase) {
-        if (Status requirements = luks2->checkRequirements(); !requirements)
-            return requirements;
+    if (!options.testPassphrase) {
+        if (Status checked = LuksActivation::check(**volume, !options.header.isEmpty()); !checked)
+            return checked;
     }
-    const CryptActivation activation = volume.value()->activation();
-    if (options.header.isEmpty() && activation.dataOffsetSectors < 8 && !options.testPassphrase)
-        return invalid(QStringLiteral("Reduced data offset is allowed only for detached LUKS header."));
     auto unlocked = unlockLuks(context, **volume, options.key, options.keySlot, {});
     if (!unlocked)
         return unlocked.status();
     UnlockedVolume result;
-    result.request.name = name;
-    result.request.dataDevice = options.image;
-    result.request.volumeType = QStringLiteral("LUKS%1").arg(volume.value()->version());
-    result.request.volumeUuid = volume.value()->uuid();
-    result.request.activation = activation;
-    result.request.flags = options.flags;
-    result.request.useKeyring = !options.disableKeyring;
+    result.request =
+        LuksActivation::mappingRequest(**volume, name, options.image, options.flags, !options.disableKeyring);
     result.key = std::move(unlocked->volumeKey);
     return result;
 }
