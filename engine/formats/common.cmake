@@ -16,3 +16,8 @@ target_sources(cryptstack_engine PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/SecureRandom.cpp
     ${CMAKE_CURRENT_LIST_DIR}/Uuid.cpp
 )
+# What the GUI's inspector shows of a header: its on-disk layout and its fields.
+target_sources(cryptstack_engine PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/DiskLayout.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/HeaderFieldList.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/Luks2HeaderCopy.cpp)

@@ -4,3 +4,7 @@ target_sources(cryptstack_engine PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/ContentDescription.cpp
     ${CMAKE_CURRENT_LIST_DIR}/ContentProbe.cpp)
 target_link_libraries(cryptstack_engine PRIVATE PkgConfig::BLKID)
+# Byte-entropy classification of image blocks, for the GUI's entropy map.
+target_sources(cryptstack_engine PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/ImageEntropyScan.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/SectorEntropy.cpp)

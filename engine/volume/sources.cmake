@@ -2,3 +2,4 @@
 target_sources(cryptstack_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/PlainVolume.cpp)
 target_sources(cryptstack_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/VolumeMapper.cpp)
 target_sources(cryptstack_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/LuksActivation.cpp)
+target_sources(cryptstack_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/SectorInspection.cpp)
