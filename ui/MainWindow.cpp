@@ -1,11 +1,14 @@
 #include "MainWindow.h"
+#include "BenchmarkView.h"
 
 #include "ContentProber.h"
+#include "InspectView.h"
 #include "KeySlotsDialog.h"
 #include "NbdExportDialog.h"
 #include "NewVolumeWizard.h"
 #include "PipelineController.h"
 #include "PipelineView.h"
+#include "StackBuilderDialog.h"
 #include "UnlockDialog.h"
 #include "VolumeTask.h"
 #include "dm/ConciseFormat.h"
@@ -33,6 +36,7 @@
 #include <QStyle>
 #include <QStyleFactory>
 #include <QTabWidget>
+#include <QToolBar>
 #include <QTreeWidget>
 #include <QTreeWidgetItemIterator>
 
@@ -88,7 +92,8 @@ QString humanSize(uint64_t sectors)
 MainWindow::MainWindow(DeviceRegistry& registry, QWidget* parent)
     : QMainWindow(parent), m_registry(registry), m_tree(new QTreeWidget(this)),
       m_details(new QPlainTextEdit(this)), m_tabs(new QTabWidget(this)),
-      m_pipeline(new PipelineView(registry, this)), m_prober(new ContentProber(registry, this))
+      m_pipeline(new PipelineView(registry, this)), m_inspect(new InspectView(this)),
+      m_benchmark(new BenchmarkView(registry, this)), m_prober(new ContentProber(registry, this))
 {
     setWindowTitle(tr("CryptStack"));
     resize(960, 600);
@@ -111,6 +116,8 @@ MainWindow::MainWindow(DeviceRegistry& registry, QWidget* parent)
     m_tabs->setAccessibleName(tr("Views"));
     m_tabs->addTab(splitter, tr("&Devices"));
     m_tabs->addTab(m_pipeline, tr("&Pipeline"));
+    m_tabs->addTab(m_inspect, tr("&Inspect"));
+    m_tabs->addTab(m_benchmark, tr("&Benchmark"));
     setCentralWidget(m_tabs);
 
     setAcceptDrops(true);
@@ -155,6 +162,10 @@ MainWindow::MainWindow(DeviceRegistry& registry, QWidget* parent)
     m_exportNbdAction->setStatusTip(
         tr("Serve the selected device to NBD clients such as nbdinfo, qemu-img or nbd-client"));
     m_exportNbdAction->setEnabled(false);
+    QAction* buildStack = deviceMenu->addAction(tr("&Build Stack…"), this, &MainWindow::showStackBuilder);
+    buildStack->setObjectName(QStringLiteral("buildStackAction"));
+    buildStack->setShortcut(QKeySequence(tr("Ctrl+B")));
+    buildStack->setStatusTip(tr("Compose linear, crypt, delay and flakey layers into a new device stack"));
     QMenu* volumeMenu = menuBar()->addMenu(tr("V&olume"));
     QAction* keySlots = volumeMenu->addAction(tr("&Key Slots…"), this, [this] {
         QString path = selectedImagePath();
@@ -180,6 +191,19 @@ MainWindow::MainWindow(DeviceRegistry& registry, QWidget* parent)
             showHeaderDialog(path, HeaderBackupDialog::Mode::Restore);
     });
     headerRestore->setObjectName(QStringLiteral("headerRestoreAction"));
+    volumeMenu->addSeparator();
+    QAction* inspect = volumeMenu->addAction(tr("&Inspect Image…"), this, [this] {
+        QString path = selectedImagePath();
+        if (path.isEmpty())
+            path = firstImageBelowSelection();
+        if (path.isEmpty())
+            path = chooseImage(tr("Inspect an Image"));
+        if (!path.isEmpty())
+            inspectImage(path);
+    });
+    inspect->setObjectName(QStringLiteral("inspectImageAction"));
+    inspect->setShortcut(QKeySequence(tr("Ctrl+I")));
+    inspect->setStatusTip(tr("Show the image's on-disk layout, header, sectors and entropy"));
     QMenu* teachingMenu = menuBar()->addMenu(tr("&Teaching"));
     QAction* pipelineStack = teachingMenu->addAction(tr("&Build Pipeline Teaching Stack"), this, [this] {
         m_tabs->setCurrentWidget(m_pipeline);
@@ -217,6 +241,14 @@ MainWindow::MainWindow(DeviceRegistry& registry, QWidget* parent)
             this, tr("About CryptStack"),
             tr("CryptStack: encrypted volumes and device-mapper stacks in image files, without root."));
     });
+
+    // The everyday actions, one click away.
+    QToolBar* toolBar = addToolBar(tr("Main"));
+    toolBar->setObjectName(QStringLiteral("mainToolBar"));
+    toolBar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    toolBar->addActions({newVolume, openVolumeAction, m_closeVolumeAction});
+    toolBar->addSeparator();
+    toolBar->addActions({buildStack, m_exportNbdAction});
 
     connect(m_tree, &QTreeWidget::currentItemChanged, this, &MainWindow::showDetails);
     connect(m_tree, &QTreeWidget::currentItemChanged, this, &MainWindow::updateDeviceActions);
@@ -347,6 +379,30 @@ QString MainWindow::selectedImagePath() const
     return m_deviceImages.value(item->data(NameColumn, DeviceNameRole).toString());
 }
 
+QString MainWindow::firstImageBelowSelection() const
+{
+    // Depth first under the selected row: the image a device is stacked on.
+    std::vector<const QTreeWidgetItem*> pending;
+    if (const QTreeWidgetItem* item = m_tree->currentItem())
+        pending.push_back(item);
+    while (!pending.empty()) {
+        const QTreeWidgetItem* item = pending.back();
+        pending.pop_back();
+        const QString path = item->data(NameColumn, ImagePathRole).toString();
+        if (!path.isEmpty())
+            return path;
+        for (int i = item->childCount() - 1; i >= 0; --i)
+            pending.push_back(item->child(i));
+    }
+    return {};
+}
+
+void MainWindow::inspectImage(const QString& path)
+{
+    m_tabs->setCurrentWidget(m_inspect);
+    m_inspect->inspectImage(path);
+}
+
 QString MainWindow::chooseImage(const QString& title)
 {
     return QFileDialog::getOpenFileName(
@@ -439,6 +495,20 @@ void MainWindow::dropEvent(QDropEvent* event)
     event->acceptProposedAction();
 }
 
+StackBuilderDialog* MainWindow::showStackBuilder()
+{
+    auto* dialog = new StackBuilderDialog(m_registry, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &StackBuilderDialog::stackCreated, this, [this](const QStringList& names) {
+        refresh();
+        m_pipeline->refreshDevices();
+        selectDevice(names.last());
+        statusBar()->showMessage(tr("Created %1").arg(names.join(QStringLiteral(", "))), 5000);
+    });
+    dialog->show();
+    return dialog;
+}
+
 void MainWindow::showDeadlockDemonstration()
 {
     m_tabs->setCurrentWidget(m_pipeline);
@@ -526,6 +596,7 @@ void MainWindow::refresh()
             names << name;
     }
     m_prober->probe(names);
+    m_benchmark->refreshDevices();
 }
 
 void MainWindow::showContents(const QString& name, const QString& summary, const QStringList& partitions)

@@ -26,12 +26,15 @@ class QTabWidget;
 
 namespace cryptstack {
 
+class BenchmarkView;
 class ContentProber;
 class DeviceRegistry;
+class InspectView;
 class KeySlotsDialog;
 class NbdExportDialog;
 class NewVolumeWizard;
 class PipelineView;
+class StackBuilderDialog;
 class UnlockDialog;
 class VolumeTask;
 
@@ -49,6 +52,11 @@ public:
     PipelineView* pipelineView() const { return m_pipeline; }
     // Shows the pipeline tab and starts the deadlock demonstration there.
     void showDeadlockDemonstration();
+    // Shows the Inspect tab on the image (layout, header, sectors, entropy).
+    void inspectImage(const QString& path);
+    InspectView* inspectView() const { return m_inspect; }
+    // Opens the stack builder; the stack it creates is selected in the tree.
+    StackBuilderDialog* showStackBuilder();
     // Opens (or raises) the NBD export dialog of the mapped device selected in the tree.
     void exportSelectedDevice();
 
@@ -90,6 +98,7 @@ private:
     void rememberVolume(const VolumeSummary& summary);
     void volumeUnlocked(const QString& deviceName, const VolumeSummary& summary);
     QString chooseImage(const QString& title);
+    QString firstImageBelowSelection() const;
     void rebuildRecentMenu();
     void selectDevice(const QString& name);
 
@@ -98,6 +107,8 @@ private:
     QPlainTextEdit* m_details;
     QTabWidget* m_tabs;
     PipelineView* m_pipeline;
+    InspectView* m_inspect;
+    BenchmarkView* m_benchmark;
     ContentProber* m_prober;
     QAction* m_exportNbdAction = nullptr;
     QAction* m_closeVolumeAction = nullptr;
