@@ -58,7 +58,7 @@ BenchmarkView::BenchmarkView(DeviceRegistry& registry, QWidget* parent)
       m_cipherTable(makeTable(QStringLiteral("cipherBenchmarkTable"), tr("Cipher speeds"),
                               {tr("Algorithm"), tr("Key"), tr("Encryption"), tr("Decryption")}, this)),
       m_pbkdfTable(makeTable(QStringLiteral("pbkdfBenchmarkTable"), tr("Key derivation speeds"),
-                             {tr("Function"), tr("Result")}, this)),
+                             {tr("Function"), tr("Result for a 256-bit key")}, this)),
       m_workloadTable(makeTable(
           QStringLiteral("workloadResultTable"), tr("Workload results"),
           {tr("Device"), tr("Workload"), tr("MB/s"), tr("IOPS"), tr("p50 µs"), tr("p99 µs"), tr("p99.9 µs")},
@@ -143,11 +143,14 @@ BenchmarkView::BenchmarkView(DeviceRegistry& registry, QWidget* parent)
     workloadLayout->addLayout(workloadForm);
     workloadLayout->addWidget(m_workloadTable, 1);
 
+    auto* tableColumn = new QSplitter(Qt::Vertical, this);
+    tableColumn->addWidget(m_cipherTable);
+    tableColumn->addWidget(m_pbkdfTable);
+    tableColumn->setSizes({3, 2});
     auto* tables = new QSplitter(Qt::Horizontal, this);
-    tables->addWidget(m_cipherTable);
-    tables->addWidget(m_pbkdfTable);
+    tables->addWidget(tableColumn);
     tables->addWidget(chartView);
-    tables->setStretchFactor(2, 1);
+    tables->setSizes({520, 680});
 
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_runCiphers);
@@ -235,8 +238,8 @@ void BenchmarkView::runCipherBenchmark()
                 break;
             const QString name = QStringLiteral("PBKDF2-%1").arg(QLatin1String(hash));
             auto perSecond = Pbkdf::pbkdf2IterationsPerSecond(QLatin1String(hash), 32, &m_cancelled);
-            const QString value = perSecond ? tr("%L1 iterations per second for 256-bit key").arg(*perSecond)
-                                            : tr("not available");
+            const QString value =
+                perSecond ? tr("%L1 iterations per second").arg(*perSecond) : tr("not available");
             post([this, name, value] { addPbkdfRow(name, value); });
         }
         for (const char* type : {"argon2i", "argon2id"}) {
@@ -245,12 +248,11 @@ void BenchmarkView::runCipherBenchmark()
             KdfRequest request;
             request.type = QLatin1String(type);
             auto params = Pbkdf::resolve(request, request.type, QStringLiteral("sha256"), 32, &m_cancelled);
-            const QString value =
-                params ? tr("%1 iterations, %L2 KiB memory, %3 threads for 256-bit key (2000 ms target)")
-                             .arg(params->iterations)
-                             .arg(params->memoryKiB)
-                             .arg(params->parallel)
-                       : tr("not available");
+            const QString value = params ? tr("%1 iterations, %L2 KiB memory, %3 threads for 2 s")
+                                               .arg(params->iterations)
+                                               .arg(params->memoryKiB)
+                                               .arg(params->parallel)
+                                         : tr("not available");
             post([this, name = QString::fromLatin1(type), value] { addPbkdfRow(name, value); });
         }
         const auto& rows = CipherBenchmark::standardRows();
