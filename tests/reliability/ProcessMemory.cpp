@@ -4,16 +4,19 @@
 #include <malloc.h>
 #include <unistd.h>
 
+// AddressSanitizer and ThreadSanitizer bring their own allocators (clang says so through
+// __has_feature, gcc through __SANITIZE_*__).
 #if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CRYPTSTACK_ASAN 1
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define CRYPTSTACK_SANITIZER_ALLOCATOR 1
 #endif
 #endif
-#if defined(__SANITIZE_ADDRESS__)
-#define CRYPTSTACK_ASAN 1
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define CRYPTSTACK_SANITIZER_ALLOCATOR 1
 #endif
-#ifdef CRYPTSTACK_ASAN
-#include <sanitizer/allocator_interface.h>
+#ifdef CRYPTSTACK_SANITIZER_ALLOCATOR
+// Declared here because gcc ships no sanitizer/allocator_interface.h; both runtimes export it.
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #endif
 
 namespace cryptstack::test {
@@ -32,9 +35,9 @@ uint64_t ProcessMemory::residentBytes()
 
 uint64_t ProcessMemory::heapInUseBytes()
 {
-#ifdef CRYPTSTACK_ASAN
-    // AddressSanitizer replaces malloc, so glibc's counters stay at zero; its own allocator
-    // counts the live allocations (freed blocks waiting in its quarantine are not among them).
+#ifdef CRYPTSTACK_SANITIZER_ALLOCATOR
+    // A sanitizer replaces malloc, so glibc's counters stay at zero; its own allocator counts the
+    // live allocations (freed blocks waiting in ASan's quarantine are not among them).
     return __sanitizer_get_current_allocated_bytes();
 #else
     const struct mallinfo2 info = ::mallinfo2();
@@ -44,7 +47,7 @@ uint64_t ProcessMemory::heapInUseBytes()
 
 bool ProcessMemory::residentBytesTrackTheHeap()
 {
-#ifdef CRYPTSTACK_ASAN
+#ifdef CRYPTSTACK_SANITIZER_ALLOCATOR
     return false;
 #else
     return true;

@@ -468,7 +468,7 @@ void TestFaultInjection::failingRoundsDoNotGrowMemory()
     if (ProcessMemory::residentBytesTrackTheHeap())
         QVERIFY2(rssAfter < rssBefore + (4 << 20), "resident memory grew across failing rounds");
     else
-        qInfo("RSS bound not applied: the sanitizer's quarantine keeps freed memory resident");
+        qInfo("RSS bound not applied under a sanitizer (quarantine, shadow memory); heap bound applied");
 }
 
 void TestFaultInjection::suspendReloadResumeDuringFailingIo()
