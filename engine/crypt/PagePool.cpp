@@ -6,14 +6,47 @@
 
 namespace cryptstack {
 
-std::unique_ptr<std::byte[]> PagePool::take(size_t bytes, bool mayWait)
+PagePool::Buffer PagePool::allocate(uint64_t pages)
+{
+    // Not zeroed: a write's bounce buffer is filled by the cipher before anything reads it.
+    return std::make_unique_for_overwrite<std::byte[]>(pages * PageSize);
+}
+
+PagePool::Buffer PagePool::takeSpare(uint64_t pages, std::vector<Buffer>& dropped)
+{
+    auto same = m_spare.find(pages);
+    if (same != m_spare.end() && !same->second.empty()) {
+        Buffer buffer = std::move(same->second.back());
+        same->second.pop_back();
+        m_sparePages -= pages;
+        return buffer;
+    }
+    trimSpare(dropped);
+    return nullptr;
+}
+
+void PagePool::trimSpare(std::vector<Buffer>& dropped)
+{
+    for (auto it = m_spare.begin(); m_inUse + m_sparePages > m_limit && it != m_spare.end(); ++it) {
+        while (m_inUse + m_sparePages > m_limit && !it->second.empty()) {
+            dropped.push_back(std::move(it->second.back()));
+            it->second.pop_back();
+            m_sparePages -= it->first;
+        }
+    }
+}
+
+PagePool::Buffer PagePool::take(size_t bytes, bool mayWait)
 {
     const uint64_t pages = pagesFor(bytes);
+    std::vector<Buffer> dropped; // freed after the lock is let go
     {
-        std::lock_guard lock(m_mutex);
+        std::unique_lock lock(m_mutex);
         if (m_inUse + pages <= m_limit) {
             m_inUse += pages;
-            return std::make_unique<std::byte[]>(pages * PageSize);
+            Buffer kept = takeSpare(pages, dropped);
+            lock.unlock();
+            return kept ? std::move(kept) : allocate(pages);
         }
     }
     if (!mayWait)
@@ -27,7 +60,7 @@ std::unique_ptr<std::byte[]> PagePool::take(size_t bytes, bool mayWait)
         m_released.wait(lock, [this] { return m_inUse < m_limit || m_failing; });
         if (m_failing)
             break;
-        ++m_inUse;
+        ++m_inUse; // counted, not allocated: kept buffers are trimmed before allocating
     }
     m_waiters.erase(std::find(m_waiters.begin(), m_waiters.end(), waiter));
     if (taken < pages) {
@@ -35,16 +68,25 @@ std::unique_ptr<std::byte[]> PagePool::take(size_t bytes, bool mayWait)
         m_released.notify_all();
         return nullptr;
     }
-    return std::make_unique<std::byte[]>(pages * PageSize);
+    Buffer kept = takeSpare(pages, dropped);
+    lock.unlock();
+    return kept ? std::move(kept) : allocate(pages);
 }
 
-void PagePool::give(std::unique_ptr<std::byte[]> buffer, size_t bytes)
+void PagePool::give(Buffer buffer, size_t bytes)
 {
-    buffer.reset();
-    std::lock_guard lock(m_mutex);
-    m_inUse -= pagesFor(bytes);
-    m_failing = false;
+    const uint64_t pages = pagesFor(bytes);
+    {
+        std::lock_guard lock(m_mutex);
+        m_inUse -= pages;
+        m_failing = false;
+        if (m_inUse + m_sparePages + pages <= m_limit) {
+            m_spare[pages].push_back(std::move(buffer));
+            m_sparePages += pages;
+        }
+    }
     m_released.notify_all();
+    buffer.reset(); // not kept: freed outside the lock
 }
 
 void PagePool::failWaiters()
@@ -68,6 +110,12 @@ uint64_t PagePool::inUse() const
     return m_inUse;
 }
 
+uint64_t PagePool::sparePages() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_sparePages;
+}
+
 uint64_t PagePool::limit() const
 {
     std::lock_guard lock(m_mutex);
@@ -76,9 +124,11 @@ uint64_t PagePool::limit() const
 
 void PagePool::setLimit(uint64_t pages)
 {
+    std::vector<Buffer> dropped;
     {
         std::lock_guard lock(m_mutex);
         m_limit = pages;
+        trimSpare(dropped);
     }
     m_released.notify_all();
 }

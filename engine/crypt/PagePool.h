@@ -2,11 +2,15 @@
 // page limit). Writes take their pages on the crypt queue, where waiting is allowed; a blocking
 // taker holds the allocation lock while it collects pages one by one, so two writers can never
 // each hold half of the pool and wait for each other (the kernel's bio_alloc_lock).
+// Like a mempool, buffers given back are kept for the next taker of the same size, as long as
+// pages in use and kept together stay within the limit: a fresh 128 KiB allocation costs a
+// memset plus a page fault per page, which profiled at a sixth of a write's crypt time.
 #pragma once
 
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -23,8 +27,9 @@ public:
 
     // A buffer of whole pages for `bytes`, accounted against the limit. Returns null when it
     // would exceed the limit and mayWait is false.
-    std::unique_ptr<std::byte[]> take(size_t bytes, bool mayWait);
-    void give(std::unique_ptr<std::byte[]> buffer, size_t bytes);
+    using Buffer = std::unique_ptr<std::byte[]>;
+    Buffer take(size_t bytes, bool mayWait);
+    void give(Buffer buffer, size_t bytes);
 
     // Wakes every waiting taker with no buffer (the watchdog breaking a deadlock). Until pages
     // come back to the pool, takers that would wait fail at once too, so a deadlocked map call
@@ -34,11 +39,20 @@ public:
     QStringList waiters() const;
 
     uint64_t inUse() const;
+    // Pages held in buffers kept for reuse (never more than limit() - inUse()).
+    uint64_t sparePages() const;
     uint64_t limit() const;
     void setLimit(uint64_t pages);
     static uint64_t pagesFor(size_t bytes) { return (bytes + PageSize - 1) / PageSize; }
 
 private:
+    // With m_mutex held and `pages` already counted in use: a kept buffer of that size, or null
+    // after moving kept buffers of other sizes into `dropped` until a fresh one fits the limit.
+    Buffer takeSpare(uint64_t pages, std::vector<Buffer>& dropped);
+    // With m_mutex held: moves kept buffers into `dropped` until in use + kept <= the limit.
+    void trimSpare(std::vector<Buffer>& dropped);
+    static Buffer allocate(uint64_t pages);
+
     mutable std::mutex m_mutex;
     std::condition_variable m_released;
     std::mutex m_allocationLock;
@@ -46,6 +60,8 @@ private:
     uint64_t m_limit;
     bool m_failing = false;
     std::vector<QString> m_waiters;
+    std::map<uint64_t, std::vector<Buffer>> m_spare; // by page count
+    uint64_t m_sparePages = 0;
 };
 
 } // namespace cryptstack
