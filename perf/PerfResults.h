@@ -4,6 +4,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <algorithm>
 #include <vector>
 
 namespace cryptstack::perf {
@@ -13,6 +14,19 @@ struct ReadWrite
 {
     double readMBps = 0;
     double writeMBps = 0;
+};
+
+// The in-process cipher limit at one sector size, per library (encrypt = write, decrypt = read).
+struct LimitRow
+{
+    unsigned sectorSize = 0;
+    ReadWrite openSsl;
+    ReadWrite libgcrypt;
+    // The limit the ratios use: the faster library in each direction.
+    ReadWrite best() const
+    {
+        return {std::max(openSsl.readMBps, libgcrypt.readMBps), std::max(openSsl.writeMBps, libgcrypt.writeMBps)};
+    }
 };
 
 // One configuration of the device under the sequential 1 MiB workload.
@@ -63,14 +77,22 @@ struct PerfResults
     QStringList machine; // CPU, cores, kernel, OpenSSL, Qt, date
     QString workload;    // the sequential workload's options
     unsigned threads = 0;
-    ReadWrite limit512; // the in-process cipher limit, encrypt = write, decrypt = read
-    ReadWrite limit4096;
+    std::vector<LimitRow> limits;
     std::vector<SequentialRow> sequential;
     std::vector<LatencyRow> latency;
     std::vector<PeerRow> peers;
     std::vector<MemoryRow> memory;
     std::vector<UnlockRow> unlock;
     QStringList problems; // steps that could not run, with the reason
+
+    // The limit at a sector size (zeros if it was not measured).
+    ReadWrite limit(unsigned sectorSize) const
+    {
+        for (const LimitRow& row : limits)
+            if (row.sectorSize == sectorSize)
+                return row.best();
+        return {};
+    }
 };
 
 } // namespace cryptstack::perf

@@ -6,6 +6,8 @@
 #include "dm/DeviceRegistry.h"
 #include "dm/MappedDevice.h"
 #include "dm/Table.h"
+#include "formats/luks1/Luks1Header.h"
+#include "formats/luks1/Luks1RawHeader.h"
 #include "workload/WorkloadRunner.h"
 
 #include <QDateTime>
@@ -19,6 +21,7 @@
 #include <algorithm>
 #include <fcntl.h>
 #include <map>
+#include <optional>
 #include <thread>
 #include <unistd.h>
 
@@ -145,6 +148,23 @@ QString deviceLine(const DeviceCase& deviceCase, uint64_t sectors, const QString
     return cryptLine(sectors, image, deviceCase.sectorSize, deviceCase.flags);
 }
 
+// Where a LUKS1 container's data starts, in bytes, read from its header.
+std::optional<uint64_t> luks1PayloadBytes(const QString& container)
+{
+    QFile file(container);
+    if (!file.open(QIODevice::ReadOnly))
+        return std::nullopt;
+    const QByteArray bytes = file.read(Luks1RawHeader::DiskBytes);
+    if (bytes.size() != static_cast<qsizetype>(Luks1RawHeader::DiskBytes))
+        return std::nullopt;
+    const auto header = Luks1Header::fromRaw(
+        Luks1RawHeader::decode(
+            {reinterpret_cast<const uint8_t*>(bytes.constData()), static_cast<size_t>(bytes.size())}), container);
+    if (!header)
+        return std::nullopt;
+    return uint64_t(header->payloadOffset) * 512;
+}
+
 } // namespace
 
 PerfSuite::PerfSuite(PerfOptions options, Progress progress)
@@ -205,24 +225,29 @@ void PerfSuite::measureLimits()
 {
     const auto duration = std::chrono::milliseconds(static_cast<int64_t>(m_options.secondsPerRun * 1000));
     for (unsigned sectorSize : {512u, 4096u}) {
-        ReadWrite& limit = sectorSize == 512 ? m_results.limit512 : m_results.limit4096;
-        for (bool encrypt : {false, true}) {
-            std::vector<double> runs;
-            for (int i = 0; i < m_options.repeats; ++i) {
-                const CipherLimitResult result =
-                    measureAesXtsLimit(sectorSize, encrypt, m_results.threads, duration);
-                if (!result.ok) {
-                    m_results.problems << QStringLiteral("OpenSSL refused AES-256-XTS");
-                    return;
+        LimitRow row{sectorSize, {}, {}};
+        for (CipherLibrary library : {CipherLibrary::OpenSsl, CipherLibrary::Libgcrypt}) {
+            ReadWrite& speed = library == CipherLibrary::OpenSsl ? row.openSsl : row.libgcrypt;
+            for (bool encrypt : {false, true}) {
+                std::vector<double> runs;
+                for (int i = 0; i < m_options.repeats; ++i) {
+                    const CipherLimitResult result =
+                        measureAesXtsLimit(library, sectorSize, encrypt, m_results.threads, duration);
+                    if (!result.ok) {
+                        m_results.problems << QStringLiteral("%1 refused AES-256-XTS").arg(libraryName(library));
+                        return;
+                    }
+                    runs.push_back(result.bytesPerSecond / MB);
                 }
-                runs.push_back(result.bytesPerSecond / MB);
+                (encrypt ? speed.writeMBps : speed.readMBps) = median(runs);
             }
-            (encrypt ? limit.writeMBps : limit.readMBps) = median(runs);
+            m_progress(QStringLiteral("limit, %1, %2-byte sectors: decrypt %3 MB/s, encrypt %4 MB/s")
+                           .arg(libraryName(library))
+                           .arg(sectorSize)
+                           .arg(speed.readMBps, 0, 'f', 0)
+                           .arg(speed.writeMBps, 0, 'f', 0));
         }
-        m_progress(QStringLiteral("limit, %1-byte sectors: decrypt %2 MB/s, encrypt %3 MB/s")
-                       .arg(sectorSize)
-                       .arg(limit.readMBps, 0, 'f', 0)
-                       .arg(limit.writeMBps, 0, 'f', 0));
+        m_results.limits.push_back(row);
     }
 }
 
@@ -377,7 +402,13 @@ void PerfSuite::measurePeers()
         m_results.problems << QStringLiteral("cryptsetup luksFormat: %1").arg(format.errorText);
         return;
     }
-    const double megabytes = static_cast<double>(m_options.imageMiB << 20) / MB;
+    const auto payload = luks1PayloadBytes(container);
+    if (!payload) {
+        m_results.problems << QStringLiteral("cannot read the LUKS1 header cryptsetup wrote to %1").arg(container);
+        return;
+    }
+    const uint64_t imageBytes = m_options.imageMiB << 20;
+    const double megabytes = static_cast<double>(imageBytes) / MB;
     const QString secret = QStringLiteral("secret,id=sec0,format=raw,file=%1").arg(key);
     const QString luks = QStringLiteral("driver=luks,key-secret=sec0,file.filename=%1").arg(container);
     struct Job
@@ -398,6 +429,15 @@ void PerfSuite::measurePeers()
          m_options.cryptstackBinary,
          {QStringLiteral("write"), container, QStringLiteral("-d"), key, QStringLiteral("-i"), m_image},
          {QStringLiteral("read"), container, QStringLiteral("-d"), key, QStringLiteral("-o"), output}},
+        // The floor under both: the same bytes between the same files with no cipher at all.
+        {QStringLiteral("dd, no cipher"),
+         QStringLiteral("dd"),
+         {QStringLiteral("if=") + m_image, QStringLiteral("of=") + container, QStringLiteral("bs=4M"),
+          QStringLiteral("seek=%1").arg(*payload), QStringLiteral("oflag=seek_bytes"), QStringLiteral("conv=notrunc"),
+          QStringLiteral("status=none")},
+         {QStringLiteral("if=") + container, QStringLiteral("of=") + output, QStringLiteral("bs=4M"),
+          QStringLiteral("skip=%1").arg(*payload), QStringLiteral("count=%1").arg(imageBytes),
+          QStringLiteral("iflag=skip_bytes,count_bytes"), QStringLiteral("status=none")}},
     };
     for (const Job& job : jobs) {
         std::vector<double> encrypt, decrypt;
