@@ -2,7 +2,7 @@
 // what luksDump and --dump-json-metadata say (segment offset, keyslot areas), they tile the image
 // without gaps or overlaps, and the header fields match luksDump (UUID, cipher, iterations, seqid).
 // A damaged secondary LUKS2 header shows up as an invalid checksum while the volume still loads.
-#include "ExternalTool.h"
+#include "Cryptsetup.h"
 #include "formats/DiskLayout.h"
 #include "formats/HeaderFieldList.h"
 #include "formats/LuksVolume.h"
@@ -18,20 +18,6 @@ using namespace cryptstack;
 using namespace cryptstack::test;
 
 namespace {
-
-const QStringList CheapKdf = {"--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000"};
-
-ToolRun cryptsetup(const QStringList& arguments)
-{
-    return runTool(findTool(QStringLiteral("cryptsetup")), arguments);
-}
-
-QString dumpValue(const QByteArray& dump, const QString& label)
-{
-    const QRegularExpression line(QStringLiteral("^%1:\\s*(.*)$").arg(QRegularExpression::escape(label)),
-                                  QRegularExpression::MultilineOption);
-    return line.match(QString::fromUtf8(dump)).captured(1).trimmed();
-}
 
 const HeaderField* findField(const std::vector<HeaderField>& fields, const QString& name)
 {
@@ -84,17 +70,7 @@ void TestDiskLayout::initTestCase()
 QString TestDiskLayout::makeImage(const QString& name, const QStringList& formatOptions)
 {
     const QString path = m_dir.filePath(name);
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || !file.resize(24 << 20))
-        return {};
-    file.close();
-    const ToolRun run = cryptsetup(QStringList{"luksFormat", "--batch-mode", "--key-file", m_keyFile} +
-                                   CheapKdf + formatOptions + QStringList{path});
-    if (!run.ok()) {
-        qWarning("%s", run.err.constData());
-        return {};
-    }
-    return path;
+    return formatWithCryptsetup(path, 24 << 20, m_keyFile, formatOptions) ? path : QString();
 }
 
 void TestDiskLayout::luks2MatchesCryptsetup()

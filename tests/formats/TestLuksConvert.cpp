@@ -3,7 +3,7 @@
 // and so in their checksums), cryptsetup opens and dumps ours identically, converting back gives
 // the original LUKS1 header area byte for byte, and every refusal has cryptsetup's message (or,
 // where cryptsetup says nothing, our line) with the image untouched and no backup taken.
-#include "ExternalTool.h"
+#include "Cryptsetup.h"
 #include "TestImages.h"
 #include "formats/LuksConvert.h"
 #include "formats/luks1/Luks1Volume.h"
@@ -19,9 +19,6 @@ using namespace cryptstack::test;
 
 namespace {
 
-const QStringList CheapKdf{QStringLiteral("--pbkdf"), QStringLiteral("pbkdf2"),
-                           QStringLiteral("--pbkdf-force-iterations"), QStringLiteral("1000")};
-
 // LUKS2 binary header fields that are random per copy: salt (104..167) and csum (448..511).
 constexpr qint64 SaltOffset = 104;
 constexpr qint64 SaltBytes = 64;
@@ -31,11 +28,6 @@ constexpr qint64 CsumBytes = 64;
 QString cryptsetupPath()
 {
     return findTool(QStringLiteral("cryptsetup"));
-}
-
-ToolRun cryptsetup(const QStringList& arguments)
-{
-    return runTool(cryptsetupPath(), arguments);
 }
 
 void writeFile(const QString& path, const QByteArray& data)

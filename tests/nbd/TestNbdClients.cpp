@@ -5,7 +5,7 @@
 // Also: --readonly refuses writes, SIGINT during a copy exits 0 and leaves no torn block, bad
 // --nbd values and busy addresses fail with one line, TCP on a free loopback port, a stack device.
 #include "CliRunner.h"
-#include "ExternalTool.h"
+#include "Cryptsetup.h"
 #include "TestImages.h"
 
 #include <QElapsedTimer>
@@ -26,9 +26,6 @@ using namespace cryptstack::test;
 namespace {
 
 constexpr qint64 MiB = 1 << 20;
-const QStringList CheapKdf{QStringLiteral("--pbkdf"), QStringLiteral("pbkdf2"),
-                           QStringLiteral("--pbkdf-force-iterations"), QStringLiteral("1000")};
-
 QByteArray randomBytes(qint64 size, uint64_t seed)
 {
     std::mt19937_64 random(seed);

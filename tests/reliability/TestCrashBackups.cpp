@@ -4,6 +4,7 @@
 // restore's "was saved to" line; here: the LUKS2 -> LUKS1 direction, a convert that crashed at
 // every sector budget, and the content and undo of the restore's own backup.
 #include "CliRunner.h"
+#include "Cryptsetup.h"
 #include "CrashHarness.h"
 #include "TestImages.h"
 #include "formats/LuksConvert.h"
@@ -21,8 +22,6 @@ using namespace cryptstack::test;
 
 namespace {
 
-const QStringList CheapKdf{QStringLiteral("--pbkdf"), QStringLiteral("pbkdf2"),
-                           QStringLiteral("--pbkdf-force-iterations"), QStringLiteral("1000")};
 const QByteArray OldPass = QByteArrayLiteral("old passphrase");
 
 bool writeBytes(const QString& path, const QByteArray& bytes)

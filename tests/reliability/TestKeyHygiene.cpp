@@ -7,7 +7,7 @@
 // for the test's volume keys (whole and each half, as XTS ciphers receive them) and passphrases.
 // All of them live in static storage here, so the test itself never frees a copy.
 #include "CliRunner.h"
-#include "ExternalTool.h"
+#include "Cryptsetup.h"
 #include "FreedMemoryScanner.h"
 #include "TestImages.h"
 #include "crypt/CryptTarget.h"
@@ -156,9 +156,6 @@ public:
             FreedMemoryScanner::printHits();
     }
 };
-
-const QStringList CheapKdf{QStringLiteral("--pbkdf"), QStringLiteral("pbkdf2"),
-                           QStringLiteral("--pbkdf-force-iterations"), QStringLiteral("1000")};
 
 struct KeyslotArea
 {

@@ -5,7 +5,7 @@
 // volume), the entropy map tells zeroed, text and ciphertext regions apart, and hovering the maps
 // gives the right tooltip. A file that is not LUKS shows the engine's message.
 #include "CliRunner.h"
-#include "ExternalTool.h"
+#include "Cryptsetup.h"
 #include "InspectEntropyMap.h"
 #include "InspectEntropyPanel.h"
 #include "InspectHeaderView.h"
@@ -42,20 +42,7 @@ namespace {
 
 constexpr int WaitMs = 60000;
 const QByteArray Passphrase = "inspect me";
-const QStringList CheapKdf = {"--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000"};
 constexpr qint64 ImageBytes = 32 << 20;
-
-ToolRun cryptsetup(const QStringList& arguments)
-{
-    return runTool(findTool(QStringLiteral("cryptsetup")), arguments);
-}
-
-QString dumpValue(const QByteArray& dump, const QString& label)
-{
-    const QRegularExpression line(QStringLiteral("^%1:\\s*(.*)$").arg(QRegularExpression::escape(label)),
-                                  QRegularExpression::MultilineOption);
-    return line.match(QString::fromUtf8(dump)).captured(1).trimmed();
-}
 
 QByteArray textBytes(qsizetype size)
 {
@@ -129,17 +116,7 @@ void TestInspectView::initTestCase()
 QString TestInspectView::makeLuks(const QString& name, const QStringList& options)
 {
     const QString path = m_dir.filePath(name);
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || !file.resize(ImageBytes))
-        return {};
-    file.close();
-    const ToolRun run = cryptsetup(QStringList{"luksFormat", "--batch-mode", "--key-file", m_keyFile} +
-                                   CheapKdf + options + QStringList{path});
-    if (!run.ok()) {
-        qWarning("cryptsetup: %s", run.err.constData());
-        return {};
-    }
-    return path;
+    return formatWithCryptsetup(path, ImageBytes, m_keyFile, options) ? path : QString();
 }
 
 bool TestInspectView::writeThroughMapping(const QString& image, qint64 offset, const QByteArray& data)

@@ -4,7 +4,7 @@
 // dialog's add/change/remove/kill and the header dialog's backup/restore are checked with
 // cryptsetup after each step. Every job must run off the GUI thread (VolumeTask's hook records
 // where each one ran). Settings live in a temporary folder, never in the real home.
-#include "ExternalTool.h"
+#include "Cryptsetup.h"
 #include "HeaderBackupDialog.h"
 #include "KeySlotsDialog.h"
 #include "MainWindow.h"
@@ -65,11 +65,6 @@ template <typename T> T* child(QWidget* root, const char* name)
     if (!widget)
         qWarning("no widget named %s", name);
     return widget;
-}
-
-ToolRun cryptsetup(const QStringList& arguments, const QByteArray& input = {})
-{
-    return runTool(findTool(QStringLiteral("cryptsetup")), arguments, input);
 }
 
 // cryptsetup open --test-passphrase with the passphrase on stdin (taken whole by --key-file=-).
