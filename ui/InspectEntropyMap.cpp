@@ -1,10 +1,9 @@
 #include "InspectEntropyMap.h"
 
+#include "HitTestToolTip.h"
 #include "InspectLayoutMap.h"
 
-#include <QHelpEvent>
 #include <QPainter>
-#include <QToolTip>
 
 #include <algorithm>
 
@@ -138,16 +137,8 @@ void InspectEntropyMap::paintEvent(QPaintEvent* event)
 
 bool InspectEntropyMap::event(QEvent* event)
 {
-    if (event->type() == QEvent::ToolTip) {
-        auto* help = static_cast<QHelpEvent*>(event);
-        const QString text = toolTipAt(help->pos());
-        if (text.isEmpty())
-            QToolTip::hideText();
-        else
-            QToolTip::showText(help->globalPos(), text, this);
-        return true;
-    }
-    return QWidget::event(event);
+    return showHitTestToolTip(this, event, [this](const QPoint& point) { return toolTipAt(point); }) ||
+           QWidget::event(event);
 }
 
 } // namespace cryptstack

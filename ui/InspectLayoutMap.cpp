@@ -1,9 +1,9 @@
 #include "InspectLayoutMap.h"
 
-#include <QHelpEvent>
+#include "HitTestToolTip.h"
+
 #include <QLocale>
 #include <QPainter>
-#include <QToolTip>
 #include <QWheelEvent>
 
 #include <algorithm>
@@ -211,16 +211,8 @@ void InspectLayoutMap::paintEvent(QPaintEvent* event)
 
 bool InspectLayoutMap::event(QEvent* event)
 {
-    if (event->type() == QEvent::ToolTip) {
-        auto* help = static_cast<QHelpEvent*>(event);
-        const QString text = toolTipAt(help->pos());
-        if (text.isEmpty())
-            QToolTip::hideText();
-        else
-            QToolTip::showText(help->globalPos(), text, this);
-        return true;
-    }
-    return QWidget::event(event);
+    return showHitTestToolTip(this, event, [this](const QPoint& point) { return toolTipAt(point); }) ||
+           QWidget::event(event);
 }
 
 void InspectLayoutMap::wheelEvent(QWheelEvent* event)
