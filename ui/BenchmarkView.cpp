@@ -70,7 +70,8 @@ BenchmarkView::BenchmarkView(DeviceRegistry& registry, QWidget* parent)
       m_cancel(new QPushButton(tr("Cancel"), this)), m_progress(new QProgressBar(this)),
       m_status(new QLabel(this)), m_device(new QComboBox(this)), m_rw(new QComboBox(this)),
       m_blockSize(new QComboBox(this)), m_queueDepth(new QSpinBox(this)), m_seconds(new QSpinBox(this)),
-      m_runner(std::make_unique<WorkloadRunner>())
+      m_runner(std::make_unique<WorkloadRunner>()),
+      m_task(std::make_unique<VolumeTask>(QStringLiteral("gui-benchmark")))
 {
     setObjectName(QStringLiteral("benchmarkView"));
     m_runCiphers->setObjectName(QStringLiteral("runCipherBenchmark"));
@@ -165,14 +166,17 @@ BenchmarkView::BenchmarkView(DeviceRegistry& registry, QWidget* parent)
     connect(m_runCiphers, &QPushButton::clicked, this, &BenchmarkView::runCipherBenchmark);
     connect(m_runWorkload, &QPushButton::clicked, this, &BenchmarkView::runWorkload);
     connect(m_cancel, &QPushButton::clicked, this, &BenchmarkView::cancel);
+    // Queued after the rows the job posted, so the table is complete when finished() is emitted.
+    connect(m_task.get(), &VolumeTask::finished, this, [this] {
+        setBusy(false);
+        emit finished();
+    });
     refreshDevices();
 }
 
 BenchmarkView::~BenchmarkView()
 {
-    cancel();
-    if (m_worker.joinable())
-        m_worker.join();
+    cancel(); // m_task, the last member, joins the worker before the others go
 }
 
 void BenchmarkView::refreshDevices()
@@ -186,7 +190,7 @@ void BenchmarkView::refreshDevices()
 
 void BenchmarkView::cancel()
 {
-    m_cancelled.store(true);
+    m_task->cancel();
     m_runner->cancel();
 }
 
@@ -198,22 +202,10 @@ void BenchmarkView::setBusy(bool busy)
     m_progress->setRange(0, busy ? 0 : 1); // a busy indicator while a measurement runs
 }
 
-void BenchmarkView::startWorker(std::function<void()> job)
+void BenchmarkView::startWorker(VolumeTask::Job job)
 {
-    m_cancelled.store(false);
-    setBusy(true);
-    m_worker = std::thread([this, job = std::move(job)] {
-        job();
-        QMetaObject::invokeMethod(this, &BenchmarkView::workerDone, Qt::QueuedConnection);
-    });
-}
-
-void BenchmarkView::workerDone()
-{
-    if (m_worker.joinable())
-        m_worker.join();
-    setBusy(false);
-    emit finished();
+    if (m_task->start(std::move(job)))
+        setBusy(true);
 }
 
 void BenchmarkView::runCipherBenchmark()
@@ -228,26 +220,27 @@ void BenchmarkView::runCipherBenchmark()
     m_speedAxis->setRange(0, 1);
     m_status->setText(tr("Measuring key derivation and cipher speeds…"));
     const auto perDirection = m_perDirection;
-    startWorker([this, perDirection] {
+    startWorker([this, perDirection](const VolumeTask::Context& context) {
+        const std::atomic_bool* cancelled = context.cancelFlag();
         const auto post = [this](auto function) {
             QMetaObject::invokeMethod(this, std::move(function), Qt::QueuedConnection);
         };
         // The PBKDF lines first, in cryptsetup benchmark's order.
         for (const char* hash : {"sha1", "sha256", "sha512", "ripemd160", "whirlpool"}) {
-            if (m_cancelled.load())
+            if (context.isCancelled())
                 break;
             const QString name = QStringLiteral("PBKDF2-%1").arg(QLatin1String(hash));
-            auto perSecond = Pbkdf::pbkdf2IterationsPerSecond(QLatin1String(hash), 32, &m_cancelled);
+            auto perSecond = Pbkdf::pbkdf2IterationsPerSecond(QLatin1String(hash), 32, cancelled);
             const QString value =
                 perSecond ? tr("%L1 iterations per second").arg(*perSecond) : tr("not available");
             post([this, name, value] { addPbkdfRow(name, value); });
         }
         for (const char* type : {"argon2i", "argon2id"}) {
-            if (m_cancelled.load())
+            if (context.isCancelled())
                 break;
             KdfRequest request;
             request.type = QLatin1String(type);
-            auto params = Pbkdf::resolve(request, request.type, QStringLiteral("sha256"), 32, &m_cancelled);
+            auto params = Pbkdf::resolve(request, request.type, QStringLiteral("sha256"), 32, cancelled);
             const QString value = params ? tr("%1 iterations, %L2 KiB memory, %3 threads for 2 s")
                                                .arg(params->iterations)
                                                .arg(params->memoryKiB)
@@ -256,20 +249,20 @@ void BenchmarkView::runCipherBenchmark()
             post([this, name = QString::fromLatin1(type), value] { addPbkdfRow(name, value); });
         }
         const auto& rows = CipherBenchmark::standardRows();
-        for (int i = 0; i < static_cast<int>(rows.size()) && !m_cancelled.load(); ++i) {
-            const auto speed = CipherBenchmark::measure(rows[i], perDirection, &m_cancelled);
-            if (m_cancelled.load())
+        for (int i = 0; i < static_cast<int>(rows.size()) && !context.isCancelled(); ++i) {
+            const auto speed = CipherBenchmark::measure(rows[i], perDirection, cancelled);
+            if (context.isCancelled())
                 break;
             post([this, label = rows[i].label(), keyBytes = rows[i].keyBytes, speed] {
                 addCipherRow(label, keyBytes, speed);
             });
         }
-        const bool cancelled = m_cancelled.load();
-        post([this, cancelled] {
-            m_status->setText(cancelled ? tr("Cancelled; the rows above were measured before.")
+        post([this, wasCancelled = context.isCancelled()] {
+            m_status->setText(wasCancelled ? tr("Cancelled; the rows above were measured before.")
                                         : tr("Done. Measured in memory only, as cryptsetup benchmark "
                                              "does: no storage I/O."));
         });
+        return Status::ok();
     });
 }
 
@@ -326,8 +319,8 @@ void BenchmarkView::runWorkload()
             .arg(m_rw->currentData().toString(), m_blockSize->currentData().toString())
             .arg(m_queueDepth->value());
     m_status->setText(tr("Running %1 on %2…").arg(description, name));
-    startWorker([this, device = *device, spec = *spec, description] {
-        auto result = m_runner->run(*device, spec);
+    startWorker([this, device = *device, spec = *spec, description](const VolumeTask::Context&) {
+        auto result = m_runner->run(*device, spec); // cancel() stops the runner itself
         QMetaObject::invokeMethod(
             this,
             [this, result = std::move(result), description]() mutable {
@@ -343,6 +336,7 @@ void BenchmarkView::runWorkload()
                                                         : tr("Done."));
             },
             Qt::QueuedConnection);
+        return Status::ok();
     });
 }
 

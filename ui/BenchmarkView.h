@@ -3,14 +3,14 @@
 // Every measurement runs on a worker thread; the view only receives finished rows.
 #pragma once
 
+#include "VolumeTask.h"
+
 #include <QWidget>
 
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <thread>
 
 class QBarSet;
 class QBarCategoryAxis;
@@ -42,7 +42,7 @@ public:
     void setCipherMeasureTime(std::chrono::milliseconds perDirection) { m_perDirection = perDirection; }
     // Re-reads the registry's device names into the workload's device list.
     void refreshDevices();
-    bool isBusy() const { return m_worker.joinable(); }
+    bool isBusy() const { return m_task->isRunning(); }
 
     void runCipherBenchmark();
     void runWorkload();
@@ -53,8 +53,7 @@ signals:
     void finished();
 
 private:
-    void startWorker(std::function<void()> job);
-    void workerDone();
+    void startWorker(VolumeTask::Job job);
     void addCipherRow(const QString& label, size_t keyBytes, std::optional<CipherSpeed> speed);
     void addPbkdfRow(const QString& name, const QString& value);
     void addWorkloadRow(const WorkloadResult& result, const QString& description);
@@ -81,9 +80,9 @@ private:
     QSpinBox* m_seconds;
 
     std::chrono::milliseconds m_perDirection{100};
-    std::atomic_bool m_cancelled{false};
     std::unique_ptr<WorkloadRunner> m_runner;
-    std::thread m_worker;
+    // Last, so that it joins the worker before the members the job uses are destroyed.
+    std::unique_ptr<VolumeTask> m_task;
 };
 
 } // namespace cryptstack

@@ -84,7 +84,8 @@ StackBuilderDialog::StackBuilderDialog(DeviceRegistry& registry, QWidget* parent
                            QStringLiteral("error_reads")},
                           this)),
       m_preview(new QPlainTextEdit(this)), m_message(new QLabel(this)),
-      m_buttons(new QDialogButtonBox(QDialogButtonBox::Cancel, this))
+      m_buttons(new QDialogButtonBox(QDialogButtonBox::Cancel, this)),
+      m_task(std::make_unique<VolumeTask>(QStringLiteral("gui-stack-builder")))
 {
     setObjectName(QStringLiteral("stackBuilderDialog"));
     setWindowTitle(tr("Build a Device Stack"));
@@ -177,11 +178,7 @@ StackBuilderDialog::StackBuilderDialog(DeviceRegistry& registry, QWidget* parent
     addLayer();
 }
 
-StackBuilderDialog::~StackBuilderDialog()
-{
-    if (m_worker.joinable())
-        m_worker.join();
-}
+StackBuilderDialog::~StackBuilderDialog() = default; // m_task joins a creation still running
 
 QString StackBuilderDialog::layerLabel(int index) const
 {
@@ -378,7 +375,7 @@ void StackBuilderDialog::updatePreview()
     const QStringList lines = tableLines(&problem);
     m_preview->setPlainText(lines.join(u'\n'));
     m_message->setText(problem);
-    m_create->setEnabled(problem.isEmpty() && !m_worker.joinable());
+    m_create->setEnabled(problem.isEmpty() && !m_task->isRunning());
 }
 
 void StackBuilderDialog::chooseImage()
@@ -393,12 +390,12 @@ void StackBuilderDialog::createStack()
 {
     QString problem;
     const QStringList lines = tableLines(&problem);
-    if (!problem.isEmpty() || m_worker.joinable())
+    if (!problem.isEmpty() || m_task->isRunning())
         return;
     m_create->setEnabled(false);
     m_message->setText(tr("Creating the stack…"));
     const std::vector<StackLayer> layers = m_layers;
-    m_worker = std::thread([this, layers, lines] {
+    m_task->start([this, layers, lines](const VolumeTask::Context&) {
         QStringList created;
         QString error;
         QString detail;
@@ -437,14 +434,13 @@ void StackBuilderDialog::createStack()
         QMetaObject::invokeMethod(
             this, [this, error, detail, created] { creationFinished(error, detail, created); },
             Qt::QueuedConnection);
+        return Status::ok(); // the outcome went to creationFinished, with the names it needs
     });
 }
 
 void StackBuilderDialog::creationFinished(const QString& error, const QString& detail,
                                           const QStringList& created)
 {
-    if (m_worker.joinable())
-        m_worker.join();
     if (!error.isEmpty()) {
         m_message->setText(QStringLiteral("%1 <span style=\"color:gray\">(%2)</span>")
                                .arg(error.toHtmlEscaped(), detail.toHtmlEscaped()));

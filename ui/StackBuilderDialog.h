@@ -4,11 +4,12 @@
 #pragma once
 
 #include "StackLayer.h"
+#include "VolumeTask.h"
 
 #include <QDialog>
 
 #include <optional>
-#include <thread>
+#include <memory>
 #include <vector>
 
 class QCheckBox;
@@ -85,7 +86,8 @@ private:
     QLabel* m_message;
     QDialogButtonBox* m_buttons;
     QPushButton* m_create;
-    std::thread m_worker;
+    // Last, so that it joins the worker before the members the job uses are destroyed.
+    std::unique_ptr<VolumeTask> m_task;
 };
 
 } // namespace cryptstack
