@@ -13,7 +13,6 @@
 #include "PipelineView.h"
 #include "StackBuilderDialog.h"
 #include "UnlockDialog.h"
-#include "block/Bio.h"
 #include "dm/DemoStack.h"
 #include "dm/DeviceRegistry.h"
 #include "dm/MappedDevice.h"
@@ -37,8 +36,6 @@
 #include <QThread>
 #include <QTreeWidget>
 #include <QTreeWidgetItemIterator>
-
-#include <future>
 
 namespace cryptstack {
 
@@ -87,19 +84,7 @@ Status writeDemoText(BlockDevice& device)
     while (text.size() < 64 * 1024)
         text += "CryptStack demo volume: this text is stored encrypted with aes-xts-plain64. ";
     text.truncate(64 * 1024);
-    std::promise<BioStatus> done;
-    Bio bio;
-    bio.op = BioOp::Write;
-    bio.data = reinterpret_cast<std::byte*>(text.data());
-    bio.size = static_cast<uint64_t>(text.size());
-    bio.priv = &done;
-    bio.endIo = [](Bio* b) {
-        static_cast<std::promise<BioStatus>*>(b->priv)->set_value(b->status);
-    };
-    device.submit(&bio);
-    return done.get_future().get() == BioStatus::Ok
-               ? Status::ok()
-               : Status(ErrorCode::IOError, QStringLiteral("Cannot write the demo text"));
+    return device.writeBytes(0, text.constData(), static_cast<uint64_t>(text.size()));
 }
 
 } // namespace
