@@ -160,7 +160,7 @@ public:
                                                       "tcp:HOST:PORT)")));
         auto address = nbd::NbdAddress::parse(arguments.value(QStringLiteral("nbd")));
         if (!address)
-            return context.fail(address.status());
+            return context.fail(address.status().prefixed(QStringLiteral("--nbd: ")));
         int statsMs = -1;
         if (arguments.isSet(QStringLiteral("stats"))) {
             bool ok = false;
@@ -226,7 +226,7 @@ private:
             return context.fail(
                 Status(ErrorCode::IOError, QStringLiteral("serve: cannot set up signal handling")));
         if (Status status = server.start(); !status)
-            return context.fail(status);
+            return context.fail(status.prefixed(QStringLiteral("--nbd ")));
         const bool writable = !(server.transmissionFlags() & nbd::TxReadOnly);
         printNow(context.console(),
                  QStringLiteral("Serving %1 (%2 bytes, %3) over NBD on %4; clients connect to %5\n")

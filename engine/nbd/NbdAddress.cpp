@@ -12,7 +12,7 @@ namespace {
 
 Status invalid(const QString& text, const QString& why)
 {
-    return Status(ErrorCode::InvalidArgument, QStringLiteral("--nbd: %1 in \"%2\"").arg(why, text));
+    return Status(ErrorCode::InvalidArgument, QStringLiteral("%1 in \"%2\"").arg(why, text));
 }
 
 // sun_path holds the path and its terminating NUL.
@@ -53,7 +53,7 @@ Result<NbdAddress> NbdAddress::parse(const QString& text)
     }
     if (!text.startsWith(QLatin1String("tcp:")))
         return Status(ErrorCode::InvalidArgument,
-                      QStringLiteral("--nbd: expected unix:PATH or tcp:HOST:PORT, got \"%1\"").arg(text));
+                      QStringLiteral("expected unix:PATH or tcp:HOST:PORT, got \"%1\"").arg(text));
     const QString rest = text.mid(4);
     QString host;
     QString port;

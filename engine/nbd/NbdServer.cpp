@@ -118,7 +118,7 @@ Status NbdServer::start()
 
 Status NbdServer::listenUnix()
 {
-    const QString where = QStringLiteral("--nbd %1: ").arg(m_address.toString());
+    const QString where = m_address.toString() + QStringLiteral(": ");
     const QByteArray path = m_address.path.toLocal8Bit();
     sockaddr_un address{};
     if (!fillUnixAddress(address, path))
@@ -164,7 +164,7 @@ Status NbdServer::listenUnix()
 
 Status NbdServer::listenTcp()
 {
-    const QString where = QStringLiteral("--nbd %1: ").arg(m_address.toString());
+    const QString where = m_address.toString() + QStringLiteral(": ");
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;

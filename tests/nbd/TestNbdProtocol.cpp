@@ -204,30 +204,30 @@ void TestNbdProtocol::addressParsing_data()
     QTest::newRow("no scheme") << "/tmp/a.sock"
                                << ""
                                << ""
-                               << "--nbd: expected unix:PATH or tcp:HOST:PORT, got \"/tmp/a.sock\"";
+                               << "expected unix:PATH or tcp:HOST:PORT, got \"/tmp/a.sock\"";
     QTest::newRow("empty unix") << "unix:"
                                 << ""
                                 << ""
-                                << "--nbd: empty socket path in \"unix:\"";
+                                << "empty socket path in \"unix:\"";
     QTest::newRow("long unix") << "unix:/" + QString(200, u'x') << ""
                                << ""
-                               << "--nbd: socket path longer than 107 bytes in \"unix:/" +
+                               << "socket path longer than 107 bytes in \"unix:/" +
                                       QString(200, u'x') + "\"";
     QTest::newRow("bad port")
         << "tcp:h:http"
         << ""
         << ""
-        << "--nbd: invalid port \"http\" (0 to 65535; 0 picks a free one) in \"tcp:h:http\"";
+        << "invalid port \"http\" (0 to 65535; 0 picks a free one) in \"tcp:h:http\"";
     QTest::newRow("big port")
         << "tcp::65536"
         << ""
         << ""
-        << "--nbd: invalid port \"65536\" (0 to 65535; 0 picks a free one) in \"tcp::65536\"";
+        << "invalid port \"65536\" (0 to 65535; 0 picks a free one) in \"tcp::65536\"";
     QTest::newRow("bare ipv6")
         << "tcp:::1:5"
         << ""
         << ""
-        << "--nbd: an IPv6 host must be in brackets, e.g. tcp:[::1]:10809 in \"tcp:::1:5\"";
+        << "an IPv6 host must be in brackets, e.g. tcp:[::1]:10809 in \"tcp:::1:5\"";
 }
 
 void TestNbdProtocol::addressParsing()
@@ -1107,7 +1107,7 @@ void TestNbdProtocol::unixSocketFile()
     Status status = refused.start();
     QCOMPARE(status.code(), ErrorCode::Busy);
     QCOMPARE(status.message(),
-             QStringLiteral("--nbd unix:%1: %1 exists and is not a socket; not replacing it").arg(file));
+             QStringLiteral("unix:%1: %1 exists and is not a socket; not replacing it").arg(file));
     QCOMPARE(readFile(file), QByteArray("keep me"));
     // A stale socket file (its server gone) is replaced.
     const QString stale = socketPath();
@@ -1127,7 +1127,7 @@ void TestNbdProtocol::unixSocketFile()
     NbdServer second(device, options);
     status = second.start();
     QCOMPARE(status.code(), ErrorCode::Busy);
-    QCOMPARE(status.message(), QStringLiteral("--nbd unix:%1: address already in use").arg(stale));
+    QCOMPARE(status.message(), QStringLiteral("unix:%1: address already in use").arg(stale));
     QVERIFY(transmitting(*server));
     // stop() removes the file; start again works.
     QVERIFY(server->stop());
@@ -1158,7 +1158,7 @@ void TestNbdProtocol::tcpListener()
     NbdServer second(memoryDevice(MiB), options);
     const Status status = second.start();
     QCOMPARE(status.code(), ErrorCode::Busy);
-    QCOMPARE(status.message(), QStringLiteral("--nbd tcp:127.0.0.1:%1: Address already in use").arg(port));
+    QCOMPARE(status.message(), QStringLiteral("tcp:127.0.0.1:%1: Address already in use").arg(port));
 }
 
 QTEST_GUILESS_MAIN(TestNbdProtocol)
