@@ -4,6 +4,7 @@
 
 #include <QFile>
 
+#include <deque>
 #include <future>
 #include <vector>
 
@@ -11,17 +12,24 @@ namespace cryptstack::cli {
 
 namespace {
 
-// Two chunks of this size are in use at once: one moving through the device, one through the file.
-constexpr uint64_t ChunkBytes = 4u << 20;
+// The file side and the device side overlap: while the caller's thread moves one chunk through
+// the file, the device works on up to ChunkSlots - 1 others, each on its own thread, so the crypt
+// target always has pieces queued for both cores. (With two 4 MiB slots it drained between
+// chunks: copying 1 GiB into a LUKS1 container took 1.4 times as long; sizes from 512 KiB to
+// 4 MiB with 4 to 16 slots measured the same within noise.)
+constexpr uint64_t ChunkBytes = 1u << 20;
+constexpr int ChunkSlots = 8;
 
-struct ChunkPair
+class ChunkRing
 {
-    explicit ChunkPair(uint64_t bytes) : chunkBytes(bytes), storage(2 * bytes) {}
-    std::byte* slot(int index) { return storage.data() + index * chunkBytes; }
+public:
+    explicit ChunkRing(uint64_t bytes) : chunkBytes(bytes), m_storage(ChunkSlots * bytes) {}
+    std::byte* slot(uint64_t chunkIndex) { return m_storage.data() + chunkIndex % ChunkSlots * chunkBytes; }
 
     const uint64_t chunkBytes;
-    std::vector<std::byte> storage;
-    int current = 0;
+
+private:
+    std::vector<std::byte> m_storage;
 };
 
 // A non-owning view of stdin or stdout, so callers can own "the stream" uniformly.
@@ -58,29 +66,37 @@ Status tooLong(const BlockDevice& device, uint64_t offset, uint64_t room)
                       .arg(QString::number(room), QString::number(offset), quoted(device.displayName())));
 }
 
-// Reads the next chunk of the input while the device writes the previous one.
+// Reads the next chunk of the input while the device writes the previous ones.
 Status streamToDevice(BlockDevice& device, uint64_t offset, QIODevice& in, uint64_t total)
 {
-    ChunkPair buffers(std::min(std::max<uint64_t>(total, 1), ChunkBytes));
-    std::future<Status> writing; // declared after the buffers: its destructor waits for the write
-    for (uint64_t done = 0; done < total;) {
-        std::byte* data = buffers.slot(buffers.current);
-        const uint64_t chunk = std::min<uint64_t>(total - done, buffers.chunkBytes);
+    ChunkRing chunks(std::min(std::max<uint64_t>(total, 1), ChunkBytes));
+    std::deque<std::future<Status>> writing; // after the ring: its destructor waits for the writes
+    const auto oldestWritten = [&writing] {
+        Status status = writing.front().get();
+        writing.pop_front();
+        return status;
+    };
+    for (uint64_t done = 0, index = 0; done < total; ++index) {
+        if (writing.size() == ChunkSlots) // the oldest write still uses the slot about to be filled
+            if (Status status = oldestWritten(); !status)
+                return status;
+        std::byte* data = chunks.slot(index);
+        const uint64_t chunk = std::min<uint64_t>(total - done, chunks.chunkBytes);
         if (in.read(reinterpret_cast<char*>(data), static_cast<qint64>(chunk)) != static_cast<qint64>(chunk))
             return Status(
                 ErrorCode::IOError,
                 QStringLiteral("cannot read input: %1")
                     .arg(in.errorString().isEmpty() ? QStringLiteral("it ended early") : in.errorString()));
-        if (writing.valid())
-            if (Status status = writing.get(); !status)
-                return status;
-        writing = std::async(std::launch::async, [&device, data, at = offset + done, chunk] {
+        writing.push_back(std::async(std::launch::async, [&device, data, at = offset + done, chunk] {
             return device.writeBytes(at, data, chunk);
-        });
+        }));
         done += chunk;
-        buffers.current ^= 1;
     }
-    return writing.valid() ? writing.get() : Status::ok();
+    Status result = Status::ok();
+    while (!writing.empty())
+        if (Status status = oldestWritten(); !status && result)
+            result = status; // the first failure in device order
+    return result;
 }
 
 // A pipe's length is unknown until it ends: its data is gathered in memory (at most one byte
@@ -174,28 +190,32 @@ Status readDevice(BlockDevice& device, uint64_t offset, std::optional<uint64_t> 
     const uint64_t total = length.value_or(device.sizeBytes() - offset);
     if (total == 0)
         return Status::ok();
-    // The device reads the next chunk while the previous one goes to the output.
-    ChunkPair buffers(std::min(total, ChunkBytes));
-    const auto readChunk = [&device, &buffers, offset, total](uint64_t done, int slot) {
-        const uint64_t chunk = std::min<uint64_t>(total - done, buffers.chunkBytes);
-        return std::async(std::launch::async, [&device, &buffers, at = offset + done, chunk, slot] {
-            return device.readBytes(at, buffers.slot(slot), chunk);
-        });
+    // The device reads the next chunks while the oldest goes to the output.
+    ChunkRing chunks(std::min(total, ChunkBytes));
+    const uint64_t count = (total + chunks.chunkBytes - 1) / chunks.chunkBytes;
+    std::deque<std::future<Status>> reading; // after the ring: its destructor waits for the reads
+    uint64_t started = 0;
+    const auto startRead = [&] {
+        const uint64_t at = started * chunks.chunkBytes;
+        const uint64_t chunk = std::min<uint64_t>(total - at, chunks.chunkBytes);
+        reading.push_back(std::async(std::launch::async, [&device, data = chunks.slot(started),
+                                                          at = offset + at, chunk] {
+            return device.readBytes(at, data, chunk);
+        }));
+        ++started;
     };
-    std::future<Status> reading = readChunk(0, 0);
-    for (uint64_t done = 0; done < total;) {
-        const int slot = buffers.current;
-        const uint64_t chunk = std::min<uint64_t>(total - done, buffers.chunkBytes);
-        if (Status status = reading.get(); !status)
+    for (uint64_t index = 0; index < count; ++index) {
+        while (started < count && started < index + ChunkSlots) // the slot being written stays out
+            startRead();
+        Status status = reading.front().get();
+        reading.pop_front();
+        if (!status)
             return status;
-        if (done + chunk < total)
-            reading = readChunk(done + chunk, slot ^ 1);
-        if (out.write(reinterpret_cast<const char*>(buffers.slot(slot)), static_cast<qint64>(chunk)) !=
+        const uint64_t chunk = std::min<uint64_t>(total - index * chunks.chunkBytes, chunks.chunkBytes);
+        if (out.write(reinterpret_cast<const char*>(chunks.slot(index)), static_cast<qint64>(chunk)) !=
             static_cast<qint64>(chunk))
             return Status(ErrorCode::IOError,
                           QStringLiteral("cannot write output: %1").arg(out.errorString()));
-        done += chunk;
-        buffers.current ^= 1;
     }
     return Status::ok();
 }

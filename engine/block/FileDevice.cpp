@@ -70,8 +70,11 @@ FileDevice::FileDevice(QString path, int fd, uint64_t sectors, Access access, in
             QStringLiteral("fio%1/%2").arg(i).arg(base),
             [this] {
                 CompletionContextScope interruptContext;
+                // The threads share the queue. Reads of one file run in parallel, so each thread
+                // takes one at a time; writes serialize on the file's inode lock in the kernel, so a
+                // thread takes the whole run of writes queued together rather than contend for it.
                 std::vector<Bio*> batch;
-                while (m_queue.popAll(batch)) {
+                while (m_queue.popRun(batch, [](const Bio* bio) { return bio->op == BioOp::Write; })) {
                     for (Bio* bio : batch)
                         serve(bio);
                 }

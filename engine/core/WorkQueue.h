@@ -1,6 +1,6 @@
 // A blocking multi-producer, multi-consumer queue for the data path. std::mutex and
 // std::condition_variable rather than Qt's locks, so ThreadSanitizer sees every hand-off.
-// Consumers drain in batches: one wake-up hands over everything queued so far.
+// Consumers take one item, everything queued so far, or a run of items that belong together.
 #pragma once
 
 #include <condition_variable>
@@ -32,6 +32,22 @@ public:
             return false;
         out.assign(std::make_move_iterator(m_items.begin()), std::make_move_iterator(m_items.end()));
         m_items.clear();
+        return true;
+    }
+
+    // Waits for work; takes the first item and, if it satisfies `batchable`, every batchable item
+    // right behind it. Returns false once the queue is closed and empty.
+    template <typename Predicate> bool popRun(std::vector<T>& out, Predicate batchable)
+    {
+        std::unique_lock lock(m_mutex);
+        m_ready.wait(lock, [this] { return !m_items.empty() || m_closed; });
+        if (m_items.empty())
+            return false;
+        out.clear();
+        do {
+            out.push_back(std::move(m_items.front()));
+            m_items.pop_front();
+        } while (!m_items.empty() && batchable(out.front()) && batchable(m_items.front()));
         return true;
     }
 

@@ -365,15 +365,14 @@ void CryptPipeline::cryptWorker(unsigned index)
         CPU_SET(index % static_cast<unsigned>(std::max(1, QThread::idealThreadCount())), &set);
         ::pthread_setaffinity_np(::pthread_self(), sizeof(set), &set);
     }
-    std::vector<Io*> batch;
-    while (queue.popAll(batch)) {
-        for (Io* io : batch) {
-            const uint64_t start = nowNs();
-            const size_t bytes = io->bytes;
-            convert(io, true);
-            m_cryptStage.addBusy(nowNs() - start);
-            m_cryptStage.leave(bytes);
-        }
+    // One piece at a time: the workers share the queue (unless same_cpu_crypt), and a worker
+    // that took the whole backlog would leave the others idle while it converts alone.
+    while (const std::optional<Io*> io = queue.pop()) {
+        const uint64_t start = nowNs();
+        const size_t bytes = (*io)->bytes;
+        convert(*io, true);
+        m_cryptStage.addBusy(nowNs() - start);
+        m_cryptStage.leave(bytes);
     }
 }
 
