@@ -1,6 +1,7 @@
 // cryptstack-gui: the desktop application. With no stack file given it opens a demo stack kept in
 // the user's data directory (created on first start). --screenshot DIR renders every main view to
 // PNG files under the offscreen platform, on a demo it builds in a scratch directory.
+#include "ApplicationIcon.h"
 #include "MainWindow.h"
 #include "ScreenshotTour.h"
 #include "dm/DemoStack.h"
@@ -72,6 +73,8 @@ int main(int argc, char* argv[])
     QApplication::setApplicationDisplayName(QStringLiteral("CryptStack"));
     QApplication::setOrganizationName(QStringLiteral("CryptStack"));
     QApplication::setApplicationVersion(QStringLiteral(CRYPTSTACK_VERSION));
+    QApplication::setWindowIcon(cryptstack::applicationIcon());
+    QGuiApplication::setDesktopFileName(QStringLiteral("cryptstack")); // Wayland finds the icon by it
 
     QCommandLineParser parser;
     parser.setApplicationDescription(

@@ -8,7 +8,7 @@ CRYPTSTACK_BUILD="${CRYPTSTACK_BUILD:-$CRYPTSTACK_ROOT/build}"
 # the NBD clients nbdinfo/nbdcopy, and mkfs.ext4, e2fsck, sfdisk, mkfs.vfat to make contents).
 CRYPTSTACK_PACKAGES=(
     g++ cmake ninja-build pkg-config
-    qt6-base-dev qt6-charts-dev qt6-qpa-plugins
+    qt6-base-dev qt6-charts-dev qt6-qpa-plugins libqt6svg6
     libssl-dev libargon2-dev libgcrypt20-dev libblkid-dev
     cryptsetup-bin qemu-utils python3-cryptography libnbd-bin e2fsprogs fdisk dosfstools
 )

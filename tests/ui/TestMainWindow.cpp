@@ -1,5 +1,6 @@
 // The main window under the offscreen platform: the device tree mirrors the registry's stacks
 // (devices above the images they use) and selecting a device shows its table and status.
+#include "ApplicationIcon.h"
 #include "MainWindow.h"
 #include "TestImages.h"
 #include "dm/DemoStack.h"
@@ -37,6 +38,7 @@ private slots:
     void contentsColumnFillsOffGuiThread();
     void builtStackAppearsInTreeAndBenchmark();
     void inspectActionShowsImageBelowSelection();
+    void applicationIconIsDrawn();
 };
 
 void TestMainWindow::treeShowsStackDownToImages()
@@ -184,6 +186,18 @@ void TestMainWindow::inspectActionShowsImageBelowSelection()
     QTRY_VERIFY_WITH_TIMEOUT(failed.count() + loaded.count() > 0, 20000);
     QCOMPARE(failed.count(), 1);
     registry.removeAll();
+}
+
+void TestMainWindow::applicationIconIsDrawn()
+{
+    // The compiled-in SVG, drawn by Qt's SVG icon engine: the middle layer's colour (#3498db) at
+    // the centre of the 64-pixel picture, and nothing at the top corners.
+    const QIcon icon = applicationIcon();
+    QVERIFY(!icon.isNull());
+    const QImage image = icon.pixmap(QSize(64, 64)).toImage();
+    QVERIFY2(image.size() == QSize(64, 64), "nothing drawn: Qt's SVG plugins (libqt6svg6) are missing");
+    QCOMPARE(image.pixelColor(32, 42).name(), QStringLiteral("#3498db"));
+    QCOMPARE(image.pixelColor(1, 1).alpha(), 0);
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -1,0 +1,10 @@
+#include "ApplicationIcon.h"
+
+namespace cryptstack {
+
+QIcon applicationIcon()
+{
+    return QIcon(QStringLiteral(":/cryptstack/cryptstack.svg"));
+}
+
+} // namespace cryptstack
