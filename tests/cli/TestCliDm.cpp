@@ -105,7 +105,6 @@ private slots:
 
     void errorsAreOneLineAndLeaveImagesUntouched_data();
     void errorsAreOneLineAndLeaveImagesUntouched();
-    void readOfSuspendedStack();
 
 private:
     // pool (3 segments over a and b) ← mid (over pool and b) ← top (over mid and pool).
@@ -931,12 +930,6 @@ void TestCliDm::errorsAreOneLineAndLeaveImagesUntouched()
     QCOMPARE(fileDigest(m_b), digestB);
 }
 
-void TestCliDm::readOfSuspendedStack()
-{
-    QSKIP("the dm verbs build a fresh, live stack per invocation and have no suspend: a suspended device in "
-          "the "
-          "stack cannot be reached from them (TestShell covers the refusal)");
-}
 
 QTEST_GUILESS_MAIN(TestCliDm)
 #include "TestCliDm.moc"

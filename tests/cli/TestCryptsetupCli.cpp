@@ -783,7 +783,7 @@ void TestCryptsetupCli::interopCryptsetupOpensOurs()
     QFETCH(QString, type);
     const Tool cryptsetup = findTool(QStringLiteral("cryptsetup"));
     if (!cryptsetup.found())
-        QSKIP("cryptsetup is not installed");
+        QFAIL("cryptsetup is not installed");
     const QString image =
         zeroImage(m_dir.path(), QStringLiteral("interop-") + type + QStringLiteral(".img"), 20 << 20);
     const QString pw = path(QStringLiteral("interop.key"));
@@ -825,7 +825,7 @@ void TestCryptsetupCli::interopQemuLuks1()
     const Tool cryptsetup = findTool(QStringLiteral("cryptsetup"));
     const Tool qemuIo = findTool(QStringLiteral("qemu-io"));
     if (!cryptsetup.found() || !qemuIo.found())
-        QSKIP("cryptsetup or qemu-io is not installed");
+        QFAIL("cryptsetup or qemu-io is not installed");
     const QString pw = path(QStringLiteral("qemu.key"));
     QVERIFY(writeFile(pw, "qemu pw"));
     const QString secret = QStringLiteral("secret,id=s,file=%1").arg(pw);

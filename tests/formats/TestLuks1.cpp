@@ -135,9 +135,9 @@ private:
     std::unique_ptr<QTemporaryDir> m_dir;
     QString path(const QString& name) const { return QDir(m_dir->path()).filePath(name); }
     QString passFile();
-    // A cryptsetup-made volume (forced 1000 iterations), or an empty string with the reason in skip.
+    // A cryptsetup-made volume (forced 1000 iterations), or an empty string with the reason in why.
     QString cryptsetupImage(const QString& name, const QString& cipher, int bits, const QString& hash,
-                            QString* skip);
+                            QString* why);
 };
 
 void TestLuks1::init()
@@ -155,10 +155,10 @@ QString TestLuks1::passFile()
 }
 
 QString TestLuks1::cryptsetupImage(const QString& name, const QString& cipher, int bits, const QString& hash,
-                                   QString* skip)
+                                   QString* why)
 {
     if (m_cryptsetup.isEmpty()) {
-        *skip = QStringLiteral("cryptsetup is not installed");
+        *why = QStringLiteral("cryptsetup is not installed");
         return {};
     }
     const QString image = createImage(m_dir->path(), name, 4 << 20, 7);
@@ -169,7 +169,7 @@ QString TestLuks1::cryptsetupImage(const QString& name, const QString& cipher, i
                  QStringLiteral("-c"), cipher, QStringLiteral("-s"), QString::number(bits),
                  QStringLiteral("-h"), hash, QStringLiteral("-d"), passFile(), image});
     if (!run.ok()) {
-        *skip = QStringLiteral("cryptsetup luksFormat failed: ") + QString::fromLocal8Bit(run.err);
+        *why = QStringLiteral("cryptsetup luksFormat failed: ") + QString::fromLocal8Bit(run.err);
         return {};
     }
     return image;
@@ -431,10 +431,10 @@ void TestLuks1::cryptsetupVolumesOpen()
     QFETCH(QString, cipher);
     QFETCH(int, bits);
     QFETCH(QString, hash);
-    QString skip;
-    const QString image = cryptsetupImage(QStringLiteral("cs.img"), cipher, bits, hash, &skip);
+    QString why;
+    const QString image = cryptsetupImage(QStringLiteral("cs.img"), cipher, bits, hash, &why);
     if (image.isEmpty())
-        QSKIP(qPrintable(skip));
+        QFAIL(qPrintable(why));
     const ToolRun keyDump =
         runTool(m_cryptsetup, {QStringLiteral("luksDump"), QStringLiteral("--dump-volume-key"),
                                QStringLiteral("-q"), QStringLiteral("-d"), passFile(), image});
@@ -476,7 +476,7 @@ void TestLuks1::ourVolumesOpenInCryptsetup()
     QFETCH(int, keyBytes);
     QFETCH(QString, hash);
     if (m_cryptsetup.isEmpty())
-        QSKIP("cryptsetup is not installed");
+        QFAIL("cryptsetup is not installed");
     const QString image = createImage(m_dir->path(), QStringLiteral("ours.img"), 4 << 20, 5);
     Luks1FormatOptions options;
     options.cipherName = cipherName;
@@ -564,7 +564,7 @@ void TestLuks1::qemuVolumesOpen()
     const QString qemuImg = findTool(QStringLiteral("qemu-img"));
     const QString qemuIo = findTool(QStringLiteral("qemu-io"));
     if (qemuImg.isEmpty() || qemuIo.isEmpty())
-        QSKIP("qemu-img / qemu-io are not installed");
+        QFAIL("qemu-img / qemu-io are not installed");
     const QString image = path(QStringLiteral("q.img"));
     const QString secret = QStringLiteral("secret,id=sec0,data=") + QString::fromLatin1(Passphrase);
     ToolRun created;
@@ -580,7 +580,7 @@ void TestLuks1::qemuVolumesOpen()
                               image, QStringLiteral("16M")});
     }
     if (!created.ok())
-        QSKIP(qPrintable(QStringLiteral("qemu-img create failed 5 times: ") +
+        QFAIL(qPrintable(QStringLiteral("qemu-img create failed 5 times: ") +
                          QString::fromLocal8Bit(created.err)));
     const ToolRun written =
         runTool(qemuIo, {QStringLiteral("--object"), secret, QStringLiteral("--image-opts"),
@@ -607,7 +607,7 @@ void TestLuks1::ourVolumeReadsInQemu()
 {
     const QString qemuImg = findTool(QStringLiteral("qemu-img"));
     if (qemuImg.isEmpty())
-        QSKIP("qemu-img is not installed");
+        QFAIL("qemu-img is not installed");
     const QString image = createImage(m_dir->path(), QStringLiteral("forqemu.img"), 3 << 20, 6);
     Luks1FormatOptions options;
     options.kdf = fastKdf();

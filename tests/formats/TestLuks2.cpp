@@ -218,7 +218,7 @@ private:
 void TestLuks2::initTestCase()
 {
     if (cryptsetupPath().isEmpty())
-        QSKIP("cryptsetup is not installed: the LUKS2 interoperability tests need cryptsetup 2.6.1");
+        QFAIL("cryptsetup is not installed: the LUKS2 interoperability tests need cryptsetup 2.6.1");
     QVERIFY(m_dir.isValid());
     m_pw = passFile(m_dir.path());
     m_base = makeImage(m_dir.path(), QStringLiteral("base.img"));
