@@ -1,6 +1,9 @@
-// cryptstack bench: a fio-style workload on one device, with speed, latency and mean crypt stage depths.
+// cryptstack bench: a fio-style workload on one device, with speed, latency and mean crypt stage
+// depths. The device is a volume's decrypted device (IMAGE with open options, mapped for this
+// command only), or a stack's device (NAME with --concise/--concise-file).
 #include "CommandTable.h"
 #include "DeviceIo.h"
+#include "VolumeData.h"
 #include "crypt/CryptTarget.h"
 #include "workload/WorkloadRunner.h"
 
@@ -14,6 +17,8 @@
 namespace cryptstack::cli {
 
 namespace {
+
+const QString MappingName = QStringLiteral("cryptstack-bench");
 
 // How often the crypt metrics are sampled while the workload runs.
 constexpr std::chrono::milliseconds SampleInterval{10};
@@ -110,14 +115,20 @@ class BenchCommand final : public Command
 {
 public:
     QString name() const override { return QStringLiteral("bench"); }
-    QString synopsis() const override { return QStringLiteral("NAME"); }
+    QString synopsis() const override { return QStringLiteral("IMAGE|NAME"); }
     QString summary() const override
     {
-        return QStringLiteral("run a workload on a device; report speed, latency and crypt queue depths");
+        return QStringLiteral("run a workload on a volume or a device; report speed, latency and crypt "
+                              "queue depths");
     }
     QList<OptionSpec> options() const override
     {
-        return {
+        // A volume's open options; plain mode's mapping length is --plain-size here, since --size is
+        // the workload's region, as in fio.
+        QList<OptionSpec> volume = VolumeOptionSpecs::open(QStringLiteral("offset"), QStringLiteral("plain-size"));
+        volume.removeIf([](const OptionSpec& spec) { return spec.longName == u"test-passphrase"; });
+        volume += {QStringLiteral("batch-mode"), u'q', {}, QStringLiteral("do not ask before a write workload")};
+        return volume + QList<OptionSpec>{
             {QStringLiteral("rw"),
              {},
              QStringLiteral("MODE"),
@@ -155,12 +166,9 @@ public:
         if (arguments.positionals().size() != 1)
             return context.fail(
                 Status(ErrorCode::InvalidArgument,
-                       QStringLiteral("bench: expected one device name (usage: cryptstack bench "
-                                      "NAME [--rw MODE] [--bs BYTES] [--io_size BYTES] …)")));
-        const QString deviceName = arguments.positionals().first();
-        auto device = context.registry().get(deviceName);
-        if (!device)
-            return context.fail(device.status());
+                       QStringLiteral("bench: expected one IMAGE (or a device NAME with --concise/--concise-file) "
+                                      "(usage: cryptstack bench IMAGE|NAME [--rw MODE] [--bs BYTES] …)")));
+        const QString what = arguments.positionals().first();
 
         QStringList words;
         for (const QString& option : workloadOptionNames()) {
@@ -172,14 +180,44 @@ public:
         auto spec = WorkloadSpec::parse(words);
         if (!spec)
             return context.fail(spec.status().prefixed(QStringLiteral("bench: ")));
-        if (Status status = checkNotSuspended(context.registry(), deviceName); !status)
-            return context.fail(status);
 
+        const bool stack =
+            arguments.isSet(QStringLiteral("concise")) || arguments.isSet(QStringLiteral("concise-file"));
+        if (stack) {
+            auto device = context.registry().get(what);
+            if (!device)
+                return context.fail(device.status());
+            if (Status status = checkNotSuspended(context.registry(), what); !status)
+                return context.fail(status);
+            return runWorkload(context, **device, *spec, arguments.isSet(QStringLiteral("json")));
+        }
+        CryptContext crypt(context, arguments);
+        auto options = parseVolumeOptions(arguments, what, QStringLiteral("offset"), QStringLiteral("plain-size"));
+        if (!options)
+            return context.fail(options.status());
+        // A write workload replaces the volume's data with its own pattern: asked first, as
+        // luksFormat does (not when stdin is not a terminal, or with -q).
+        if (spec->writes() && !options->flags.readOnly &&
+            !crypt.confirm(QStringLiteral("This will overwrite data on %1 irrevocably.").arg(what)))
+            return context.fail(Status(ErrorCode::PermissionDenied,
+                                       QStringLiteral("bench: aborted; nothing was written to %1").arg(what)));
+        auto device = openMapped(crypt, *options, MappingName);
+        if (!device)
+            return context.fail(device.status());
+        const int code = runWorkload(context, **device, *spec, arguments.isSet(QStringLiteral("json")));
+        device->reset();
+        if (Status closed = VolumeMapper(context.registry()).close(MappingName); !closed && code == 0)
+            return context.fail(closed);
+        return code;
+    }
+
+private:
+    static int runWorkload(CliContext& context, MappedDevice& mapped, const WorkloadSpec& spec, bool json)
+    {
         // The runner blocks its thread; this one samples the crypt stages until it is done.
         WorkloadRunner runner;
-        MappedDevice& mapped = **device;
         auto pending =
-            std::async(std::launch::async, [&runner, &mapped, &spec] { return runner.run(mapped, *spec); });
+            std::async(std::launch::async, [&runner, &mapped, &spec] { return runner.run(mapped, spec); });
         StageDepths depths;
         while (pending.wait_for(SampleInterval) != std::future_status::ready)
             depths.sample(mapped);
@@ -191,7 +229,7 @@ public:
         if (!result->status)
             return context.fail(result->status.prefixed(QStringLiteral("bench: ")));
 
-        if (arguments.isSet(QStringLiteral("json")))
+        if (json)
             context.console().print(QString::fromUtf8(
                 QJsonDocument(jsonReport(*result, depths)).toJson(QJsonDocument::Indented)));
         else

@@ -66,14 +66,15 @@ QList<OptionSpec> volumeKeyFile()
             valued("master-key-file", {}, "FILE", "old name of --volume-key-file")};
 }
 
-QList<OptionSpec> plain(const QString& offsetOption)
+QList<OptionSpec> plain(const QString& offsetOption, const QString& sizeOption)
 {
     return {valued("cipher", u'c', "SPEC", "plain: cipher (default aes-cbc-essiv:sha256)"),
             valued("key-size", u's', "BITS", "plain: key size in bits (default 256)"),
             valued("hash", u'h', "HASH", "plain: passphrase hash (default ripemd160; plain: none)"),
             {offsetOption, {}, QStringLiteral("SECTORS"), QStringLiteral("plain: data start on the device")},
             valued("skip", u'p', "SECTORS", "plain: IV offset"),
-            valued("size", u'b', "SECTORS", "plain: mapping length (default: to the end)"),
+            {sizeOption, sizeOption == u"size" ? QChar(u'b') : QChar(), QStringLiteral("SECTORS"),
+             QStringLiteral("plain: mapping length (default: to the end)")},
             valued("sector-size", {}, "BYTES", "plain: encryption sector size (512 to 4096)"),
             flag("iv-large-sectors", {}, "plain: IVs count sector-size units")};
 }
@@ -98,9 +99,9 @@ QList<OptionSpec> pbkdf()
             valued("pbkdf-parallel", {}, "N", "argon2 threads limit")};
 }
 
-QList<OptionSpec> open(const QString& offsetOption)
+QList<OptionSpec> open(const QString& offsetOption, const QString& sizeOption)
 {
-    return type() + header() + keySlot() + keyFile() + plain(offsetOption) + activationFlags() +
+    return type() + header() + keySlot() + keyFile() + plain(offsetOption, sizeOption) + activationFlags() +
            QList<OptionSpec>{flag("test-passphrase", {}, "only check the passphrase")};
 }
 
@@ -187,7 +188,7 @@ Result<KdfRequest> kdfRequestOption(const ArgParser& arguments)
 }
 
 Result<VolumeOptions> parseVolumeOptions(const ArgParser& arguments, const QString& image,
-                                         const QString& offsetOption)
+                                         const QString& offsetOption, const QString& sizeOption)
 {
     VolumeOptions options;
     options.image = image;
@@ -238,7 +239,7 @@ Result<VolumeOptions> parseVolumeOptions(const ArgParser& arguments, const QStri
         auto keyBits = numberOption(arguments, QStringLiteral("key-size"), 256);
         auto offset = numberOption(arguments, offsetOption);
         auto skip = numberOption(arguments, QStringLiteral("skip"));
-        auto size = numberOption(arguments, QStringLiteral("size"));
+        auto size = numberOption(arguments, sizeOption);
         for (const auto* value : {&keyBits, &offset, &skip, &size}) {
             if (!*value)
                 return value->status();

@@ -20,13 +20,16 @@ QList<OptionSpec> header();        // --header
 QList<OptionSpec> type();          // --type
 QList<OptionSpec> volumeKeyFile(); // --volume-key-file (and cryptsetup's old name --master-key-file)
 // -c, -s, -h, the data offset (named offsetOption: "offset", or "plain-offset" where --offset
-// means a byte position), -p/--skip, --size, --sector-size, --iv-large-sectors.
-QList<OptionSpec> plain(const QString& offsetOption = QStringLiteral("offset"));
+// means a byte position), -p/--skip, the mapping length (named sizeOption: "size" with -b, or
+// "plain-size" where --size means something else), --sector-size, --iv-large-sectors.
+QList<OptionSpec> plain(const QString& offsetOption = QStringLiteral("offset"),
+                        const QString& sizeOption = QStringLiteral("size"));
 QList<OptionSpec> activationFlags(); // --allow-discards, --perf-*, -r/--readonly, --disable-keyring
 QList<OptionSpec>
 pbkdf(); // --pbkdf, -i/--iter-time, --pbkdf-force-iterations, --pbkdf-memory, --pbkdf-parallel
 // Everything a verb that opens a volume takes (open, read, write, the shell's open).
-QList<OptionSpec> open(const QString& offsetOption = QStringLiteral("offset"));
+QList<OptionSpec> open(const QString& offsetOption = QStringLiteral("offset"),
+                       const QString& sizeOption = QStringLiteral("size"));
 } // namespace VolumeOptionSpecs
 
 // A number option; absent gives the default. Errors name the option.
@@ -58,7 +61,8 @@ struct VolumeOptions
 
 // Parses the open options with cryptsetup's verify_open checks.
 Result<VolumeOptions> parseVolumeOptions(const ArgParser& arguments, const QString& image,
-                                         const QString& offsetOption = QStringLiteral("offset"));
+                                         const QString& offsetOption = QStringLiteral("offset"),
+                                         const QString& sizeOption = QStringLiteral("size"));
 
 // Where the LUKS header lives: --header FILE when given, else the image itself.
 QString headerPathOf(const ArgParser& arguments, const QString& image);
