@@ -4,6 +4,8 @@
 
 #include <QFile>
 
+#include <algorithm>
+#include <chrono>
 #include <deque>
 #include <future>
 #include <vector>
@@ -18,18 +20,25 @@ namespace {
 // chunks: copying 1 GiB into a LUKS1 container took 1.4 times as long; sizes from 512 KiB to
 // 4 MiB with 4 to 16 slots measured the same within noise.)
 constexpr uint64_t ChunkBytes = 1u << 20;
-constexpr int ChunkSlots = 8;
+constexpr uint64_t ChunkSlots = 8;
 
 class ChunkRing
 {
 public:
-    explicit ChunkRing(uint64_t bytes) : chunkBytes(bytes), m_storage(ChunkSlots * bytes) {}
-    std::byte* slot(uint64_t chunkIndex) { return m_storage.data() + chunkIndex % ChunkSlots * chunkBytes; }
+    // Room for up to ChunkSlots chunks of `bytes`, fewer when the whole copy needs fewer; not
+    // zeroed (every chunk is filled before it is used).
+    ChunkRing(uint64_t bytes, uint64_t chunks)
+        : chunkBytes(bytes), m_slots(std::clamp<uint64_t>(chunks, 1, ChunkSlots)),
+          m_storage(std::make_unique_for_overwrite<std::byte[]>(m_slots * bytes))
+    {}
+    std::byte* slot(uint64_t chunkIndex) { return m_storage.get() + chunkIndex % m_slots * chunkBytes; }
+    uint64_t slotCount() const { return m_slots; }
 
     const uint64_t chunkBytes;
 
 private:
-    std::vector<std::byte> m_storage;
+    const uint64_t m_slots;
+    std::unique_ptr<std::byte[]> m_storage;
 };
 
 // A non-owning view of stdin or stdout, so callers can own "the stream" uniformly.
@@ -66,10 +75,14 @@ Status tooLong(const BlockDevice& device, uint64_t offset, uint64_t room)
                       .arg(QString::number(room), QString::number(offset), quoted(device.displayName())));
 }
 
-// Reads the next chunk of the input while the device writes the previous ones.
+// Reads the next chunk of the input while the device writes the previous ones. Chunks after the
+// first start on a logical block boundary of the device: writeBytes read-modify-writes a partial
+// block, and two chunks in flight that shared one would each write back the other's old bytes.
 Status streamToDevice(BlockDevice& device, uint64_t offset, QIODevice& in, uint64_t total)
 {
-    ChunkRing chunks(std::min(std::max<uint64_t>(total, 1), ChunkBytes));
+    const uint64_t firstChunk = std::min(total, ChunkBytes - offset % device.logicalBlockSize());
+    ChunkRing chunks(std::max<uint64_t>(1, std::min(total, ChunkBytes)),
+                     1 + (total - firstChunk + ChunkBytes - 1) / ChunkBytes);
     std::deque<std::future<Status>> writing; // after the ring: its destructor waits for the writes
     const auto oldestWritten = [&writing] {
         Status status = writing.front().get();
@@ -77,11 +90,14 @@ Status streamToDevice(BlockDevice& device, uint64_t offset, QIODevice& in, uint6
         return status;
     };
     for (uint64_t done = 0, index = 0; done < total; ++index) {
-        if (writing.size() == ChunkSlots) // the oldest write still uses the slot about to be filled
+        // A failed write stops the copy before the next chunk starts, not only when the ring is full.
+        while (!writing.empty() &&
+               (writing.size() == chunks.slotCount() || // the oldest write still uses the slot to fill
+                writing.front().wait_for(std::chrono::seconds(0)) == std::future_status::ready))
             if (Status status = oldestWritten(); !status)
                 return status;
         std::byte* data = chunks.slot(index);
-        const uint64_t chunk = std::min<uint64_t>(total - done, chunks.chunkBytes);
+        const uint64_t chunk = index == 0 ? firstChunk : std::min<uint64_t>(total - done, ChunkBytes);
         if (in.read(reinterpret_cast<char*>(data), static_cast<qint64>(chunk)) != static_cast<qint64>(chunk))
             return Status(
                 ErrorCode::IOError,
@@ -191,8 +207,9 @@ Status readDevice(BlockDevice& device, uint64_t offset, std::optional<uint64_t> 
     if (total == 0)
         return Status::ok();
     // The device reads the next chunks while the oldest goes to the output.
-    ChunkRing chunks(std::min(total, ChunkBytes));
-    const uint64_t count = (total + chunks.chunkBytes - 1) / chunks.chunkBytes;
+    const uint64_t chunkBytes = std::min(total, ChunkBytes);
+    const uint64_t count = (total + chunkBytes - 1) / chunkBytes;
+    ChunkRing chunks(chunkBytes, count);
     std::deque<std::future<Status>> reading; // after the ring: its destructor waits for the reads
     uint64_t started = 0;
     const auto startRead = [&] {
@@ -205,7 +222,7 @@ Status readDevice(BlockDevice& device, uint64_t offset, std::optional<uint64_t> 
         ++started;
     };
     for (uint64_t index = 0; index < count; ++index) {
-        while (started < count && started < index + ChunkSlots) // the slot being written stays out
+        while (started < count && started < index + chunks.slotCount()) // the slot being written stays out
             startRead();
         Status status = reading.front().get();
         reading.pop_front();
