@@ -7,6 +7,7 @@
 #include "crypt/CryptTarget.h"
 #include "workload/WorkloadRunner.h"
 
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -18,7 +19,16 @@ namespace cryptstack::cli {
 
 namespace {
 
-const QString MappingName = QStringLiteral("cryptstack-bench");
+// The volume's mapping is named after its image file, so that the workload's messages ("…
+// is read-only", "--size reaches past the end of …") name what the user gave.
+QString mappingNameFor(const QString& image)
+{
+    QString name = QFileInfo(image).fileName().left(127);
+    for (QChar& c : name)
+        if (c.isSpace() || !c.isPrint())
+            c = u'_';
+    return name.isEmpty() || name == u"." || name == u".." ? QStringLiteral("cryptstack-bench") : name;
+}
 
 // How often the crypt metrics are sampled while the workload runs.
 constexpr std::chrono::milliseconds SampleInterval{10};
@@ -123,9 +133,11 @@ public:
     }
     QList<OptionSpec> options() const override
     {
-        // A volume's open options; plain mode's mapping length is --plain-size here, since --size is
-        // the workload's region, as in fio.
-        QList<OptionSpec> volume = VolumeOptionSpecs::open(QStringLiteral("offset"), QStringLiteral("plain-size"));
+        // A volume's open options; plain mode's data offset and mapping length are --plain-offset
+        // and --plain-size here (as --plain-offset is in read and write), since --size is the
+        // workload's region, as in fio.
+        QList<OptionSpec> volume =
+            VolumeOptionSpecs::open(QStringLiteral("plain-offset"), QStringLiteral("plain-size"));
         volume.removeIf([](const OptionSpec& spec) { return spec.longName == u"test-passphrase"; });
         volume += {QStringLiteral("batch-mode"), u'q', {}, QStringLiteral("do not ask before a write workload")};
         return volume + QList<OptionSpec>{
@@ -192,21 +204,24 @@ public:
             return runWorkload(context, **device, *spec, arguments.isSet(QStringLiteral("json")));
         }
         CryptContext crypt(context, arguments);
-        auto options = parseVolumeOptions(arguments, what, QStringLiteral("offset"), QStringLiteral("plain-size"));
+        auto options =
+            parseVolumeOptions(arguments, what, QStringLiteral("plain-offset"), QStringLiteral("plain-size"));
         if (!options)
             return context.fail(options.status());
         // A write workload replaces the volume's data with its own pattern: asked first, as
-        // luksFormat does (not when stdin is not a terminal, or with -q).
-        if (spec->writes() && !options->flags.readOnly &&
-            !crypt.confirm(QStringLiteral("This will overwrite data on %1 irrevocably.").arg(what)))
-            return context.fail(Status(ErrorCode::PermissionDenied,
-                                       QStringLiteral("bench: aborted; nothing was written to %1").arg(what)));
-        auto device = openMapped(crypt, *options, MappingName);
+        // luksFormat does (not with -q or when stdin is not a terminal). A missing image is left
+        // to the open below, which says so.
+        if (spec->writes() && !options->flags.readOnly && QFileInfo::exists(what) &&
+            !crypt.confirm(QStringLiteral("This will overwrite data on %1 irrevocably.").arg(what),
+                           QStringLiteral("Operation aborted, nothing was written.")))
+            return exitCodeFor(ErrorCode::PermissionDenied); // the prompt said why
+        const QString mapping = mappingNameFor(what);
+        auto device = openMapped(crypt, *options, mapping);
         if (!device)
             return context.fail(device.status());
         const int code = runWorkload(context, **device, *spec, arguments.isSet(QStringLiteral("json")));
         device->reset();
-        if (Status closed = VolumeMapper(context.registry()).close(MappingName); !closed && code == 0)
+        if (Status closed = VolumeMapper(context.registry()).close(mapping); !closed && code == 0)
             return context.fail(closed);
         return code;
     }

@@ -51,6 +51,7 @@ private slots:
     void unknownDeviceExits4();
     void luksVolumeMadeByCryptsetup();
     void readOnlyVolumeRefusesWrites();
+    void answeringNoToTheWritePromptChangesNothing();
     void plainVolumeWithItsOwnSize();
 
 private:
@@ -300,13 +301,29 @@ void TestBench::luksVolumeMadeByCryptsetup()
     QVERIFY2(read.out.contains("verified reads=128"), read.out.constData());
 
     QVERIFY(cryptsetup({"open", "--test-passphrase", "--key-file", key, image}).ok());
-    // The workload's own blocks went through the cipher: the first data block on disk is not the
-    // block that a read through the mapping returns.
+    // The workload's blocks went through the cipher: decrypted, the first block starts with the
+    // verify header's magic ("CSWLOAD1"); on disk, the magic appears nowhere in it.
     const QByteArray stored = readFile(image, 16 << 20, 64 << 10);
     const QString plainOut = m_dir->filePath(QStringLiteral("plain.out"));
     QCOMPARE(runCli({"read", image, "-d", key, "--length", "65536", "-o", plainOut}).exitCode, 0);
-    QCOMPARE(readFile(plainOut).size(), 64 << 10);
-    QVERIFY(stored != readFile(plainOut));
+    QVERIFY(readFile(plainOut).startsWith("CSWLOAD1"));
+    QVERIFY(!stored.contains("CSWLOAD1"));
+}
+
+void TestBench::answeringNoToTheWritePromptChangesNothing()
+{
+    const QString key = m_dir->filePath(QStringLiteral("pass.key"));
+    QVERIFY(writeFile(key, "bench passphrase"));
+    const QString image = m_dir->filePath(QStringLiteral("ask.img"));
+    QVERIFY(formatWithCryptsetup(image, 20 << 20, key, {"--type", "luks2"}));
+    const QByteArray before = fileDigest(image);
+    const CliResult result =
+        runCliInteractive({"bench", image, "-d", key, "--rw", "write", "--runtime", "200ms"}, "no\n");
+    QCOMPARE(result.exitCode, 2);
+    const QByteArray question = QByteArray("This will overwrite data on ") + image.toUtf8() + " irrevocably.";
+    QVERIFY2(result.out.contains(question), result.out.constData());
+    QCOMPARE(errorLines(result), QStringList{QStringLiteral("cryptstack: Operation aborted, nothing was written.")});
+    QCOMPARE(fileDigest(image), before);
 }
 
 void TestBench::readOnlyVolumeRefusesWrites()
@@ -320,7 +337,8 @@ void TestBench::readOnlyVolumeRefusesWrites()
     QCOMPARE(result.exitCode, 1);
     QCOMPARE(result.out, QByteArray());
     QCOMPARE(errorLines(result).size(), 1);
-    QVERIFY2(errorLines(result).first().contains(QStringLiteral("read-only")), result.err.constData());
+    QVERIFY2(errorLines(result).first().contains(QStringLiteral("\"ro.img\" is read-only")),
+             result.err.constData());
     QCOMPARE(fileDigest(image), before);
 }
 
@@ -336,10 +354,14 @@ void TestBench::plainVolumeWithItsOwnSize()
     QCOMPARE(json.value(QStringLiteral("size")).toInteger(), qint64(1 << 20));
     QCOMPARE(json.value(QStringLiteral("bytes")).toInteger(), qint64(1 << 20));
 
+    const QByteArray before = fileDigest(m_image);
     const CliResult tooBig = runCli({"bench", m_image, "--type", "plain", "-d", key, "--plain-size", "4096",
-                                     "--size", "4M"});
+                                     "--size", "4M", "--rw", "write"});
     QCOMPARE(tooBig.exitCode, 1);
+    QCOMPARE(errorLines(tooBig).size(), 1);
     QVERIFY2(errorLines(tooBig).first().contains(QStringLiteral("--size")), tooBig.err.constData());
+    QVERIFY2(errorLines(tooBig).first().contains(QStringLiteral("disk.img")), tooBig.err.constData());
+    QCOMPARE(fileDigest(m_image), before);
 }
 
 QTEST_GUILESS_MAIN(TestBench)

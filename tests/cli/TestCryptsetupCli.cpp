@@ -87,28 +87,6 @@ QString errLine(const CliResult& result)
     return QString::fromUtf8(result.err).trimmed();
 }
 
-// A console whose stdin counts as a terminal, so confirmations are asked.
-class InteractiveConsole final : public cli::Console
-{
-public:
-    using Console::Console;
-    bool inputIsInteractive() const override { return true; }
-};
-
-CliResult runInteractive(const QStringList& arguments, QByteArray stdinBytes)
-{
-    QBuffer in(&stdinBytes);
-    CliResult result;
-    QBuffer out(&result.out);
-    QBuffer err(&result.err);
-    in.open(QIODevice::ReadOnly);
-    out.open(QIODevice::WriteOnly);
-    err.open(QIODevice::WriteOnly);
-    InteractiveConsole console(&in, &out, &err);
-    result.exitCode = cli::runCli(arguments, console);
-    return result;
-}
-
 QStringList convertBackups(const QString& image)
 {
     const QFileInfo info(image);
@@ -721,7 +699,7 @@ void TestCryptsetupCli::convertErrorRows()
     }
     // At a terminal only "YES" goes ahead; anything else aborts with exit code 2.
     const QByteArray before = fileDigest(image);
-    const CliResult aborted = runInteractive({"convert", "--type", "luks2", image}, "yes\n");
+    const CliResult aborted = runCliInteractive({"convert", "--type", "luks2", image}, "yes\n");
     QCOMPARE(QString::fromUtf8(aborted.out),
              QStringLiteral("\nWARNING!\n========\nThis operation will convert %1 to LUKS2 format.\n\n\n"
                             "Are you sure? (Type 'yes' in capital letters): ")
@@ -739,7 +717,7 @@ void TestCryptsetupCli::convertBackupAndRestore()
     QVERIFY(writeFile(pw, "pw"));
     QVERIFY(runCli(QStringList{"luksFormat", "-q", "--type", "luks1", image, pw} + CheapKdf).exitCode == 0);
     const QByteArray original = readFile(image);
-    CliResult result = runInteractive({"convert", "--type", "luks2", image}, "YES\n");
+    CliResult result = runCliInteractive({"convert", "--type", "luks2", image}, "YES\n");
     QVERIFY2(result.exitCode == 0, result.err.constData());
     QVERIFY(result.err.isEmpty());
     const QStringList backups = convertBackups(image);

@@ -5,7 +5,6 @@
 #include "Shell.h"
 #include "TestImages.h"
 
-#include <QBuffer>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -25,14 +24,6 @@ bool writeBytes(const QString& path, const QByteArray& bytes)
     QFile file(path);
     return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(bytes) == bytes.size();
 }
-
-// A console whose stdin counts as a terminal: the shell then reports errors and keeps going.
-class InteractiveConsole final : public cli::Console
-{
-public:
-    using Console::Console;
-    bool inputIsInteractive() const override { return true; }
-};
 
 } // namespace
 
@@ -594,17 +585,10 @@ void TestShell::interactiveKeepsGoing()
                                              "remove b\n"
                                              "ls --tree\n"))
                            .toUtf8();
-    QByteArray out;
-    QByteArray err;
-    QBuffer in(&input);
-    QBuffer outBuffer(&out);
-    QBuffer errBuffer(&err);
-    QVERIFY(in.open(QIODevice::ReadOnly));
-    QVERIFY(outBuffer.open(QIODevice::WriteOnly));
-    QVERIFY(errBuffer.open(QIODevice::WriteOnly));
-    InteractiveConsole console(&in, &outBuffer, &errBuffer);
-    const int exitCode = cli::runCli({QStringLiteral("shell")}, console);
-    QCOMPARE(exitCode, 0);
+    const CliResult result = runCliInteractive({QStringLiteral("shell")}, input);
+    const QByteArray& out = result.out;
+    const QByteArray& err = result.err;
+    QCOMPARE(result.exitCode, 0);
     QCOMPARE(QString::fromUtf8(out), expand(QStringLiteral("Name:              b\n"
                                                            "State:             ACTIVE\n"
                                                            "Tables present:    LIVE\n"

@@ -6,7 +6,16 @@
 
 namespace cryptstack::test {
 
-CliResult runCli(const QStringList& arguments, const QByteArray& stdinBytes)
+namespace {
+
+class InteractiveConsole final : public cli::Console
+{
+public:
+    using Console::Console;
+    bool inputIsInteractive() const override { return true; }
+};
+
+template <typename ConsoleType> CliResult runWith(const QStringList& arguments, const QByteArray& stdinBytes)
 {
     QByteArray inBytes = stdinBytes;
     QBuffer in(&inBytes);
@@ -16,9 +25,21 @@ CliResult runCli(const QStringList& arguments, const QByteArray& stdinBytes)
     in.open(QIODevice::ReadOnly);
     out.open(QIODevice::WriteOnly);
     err.open(QIODevice::WriteOnly);
-    cli::Console console(&in, &out, &err);
+    ConsoleType console(&in, &out, &err);
     result.exitCode = cli::runCli(arguments, console);
     return result;
+}
+
+} // namespace
+
+CliResult runCli(const QStringList& arguments, const QByteArray& stdinBytes)
+{
+    return runWith<cli::Console>(arguments, stdinBytes);
+}
+
+CliResult runCliInteractive(const QStringList& arguments, const QByteArray& stdinBytes)
+{
+    return runWith<InteractiveConsole>(arguments, stdinBytes);
 }
 
 } // namespace cryptstack::test

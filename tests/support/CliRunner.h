@@ -15,5 +15,8 @@ struct CliResult
 };
 
 CliResult runCli(const QStringList& arguments, const QByteArray& stdinBytes = {});
+// The same with stdin counting as a terminal: confirmations are asked, and the shell reports
+// errors and keeps going.
+CliResult runCliInteractive(const QStringList& arguments, const QByteArray& stdinBytes);
 
 } // namespace cryptstack::test
