@@ -225,8 +225,11 @@ private:
         if (!stopSignals.installed())
             return context.fail(
                 Status(ErrorCode::IOError, QStringLiteral("serve: cannot set up signal handling")));
+        // Listening errors start with the address ("unix:PATH: …"): they are about --nbd.
         if (Status status = server.start(); !status)
-            return context.fail(status.prefixed(QStringLiteral("--nbd ")));
+            return context.fail(status.message().startsWith(address.toString() + QStringLiteral(": "))
+                                    ? status.prefixed(QStringLiteral("--nbd "))
+                                    : status);
         const bool writable = !(server.transmissionFlags() & nbd::TxReadOnly);
         printNow(context.console(),
                  QStringLiteral("Serving %1 (%2 bytes, %3) over NBD on %4; clients connect to %5\n")

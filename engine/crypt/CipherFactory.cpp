@@ -244,10 +244,13 @@ Result<std::unique_ptr<SectorCipher>> gcryptCipher(const CipherInfo& info, Mode 
 Result<std::unique_ptr<SectorCipher>> libraryCipher(const CipherInfo& info, Mode mode,
                                                     std::span<const uint8_t> key)
 {
+    std::optional<Status> gcryptRefused; // for AES: libgcrypt's answer, if it had no cipher to give
     if (QLatin1String(info.name) == QLatin1String("aes")) {
         auto cipher = gcryptCipher(info, mode, key);
-        if (!cipher || *cipher)
+        if (cipher && *cipher)
             return cipher;
+        if (!cipher)
+            gcryptRefused = cipher.status(); // e.g. a libgcrypt without the mode: OpenSSL may have it
     }
     if (const auto name = openSslName(info, mode, key)) {
         auto cipher = OpenSslSectorCipher::create(name->c_str(), info.blockSize, key);
@@ -255,6 +258,8 @@ Result<std::unique_ptr<SectorCipher>> libraryCipher(const CipherInfo& info, Mode
             return cipher.status();
         return std::unique_ptr<SectorCipher>(std::move(cipher).value());
     }
+    if (gcryptRefused)
+        return *gcryptRefused;
     return gcryptCipher(info, mode, key);
 }
 
