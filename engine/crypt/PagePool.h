@@ -3,8 +3,10 @@
 // taker holds the allocation lock while it collects pages one by one, so two writers can never
 // each hold half of the pool and wait for each other (the kernel's bio_alloc_lock).
 // Like a mempool, buffers given back are kept for the next taker of the same size, as long as
-// pages in use and kept together stay within the limit: a fresh 128 KiB allocation costs a
-// memset plus a page fault per page, which profiled at a sixth of a write's crypt time.
+// the memory allocated (buffers handed out plus buffers kept) stays within the limit: a fresh
+// 128 KiB allocation costs a memset plus a page fault per page, which profiled at a sixth of a
+// write's crypt time. (A blocking taker counts its pages before it allocates, so inUse() plus
+// sparePages() can pass the limit for a moment; kept buffers are dropped before it allocates.)
 #pragma once
 
 #include <condition_variable>
@@ -39,7 +41,7 @@ public:
     QStringList waiters() const;
 
     uint64_t inUse() const;
-    // Pages held in buffers kept for reuse (never more than limit() - inUse()).
+    // Pages held in buffers kept for reuse.
     uint64_t sparePages() const;
     uint64_t limit() const;
     void setLimit(uint64_t pages);
