@@ -99,8 +99,8 @@ QString libraryName(CipherLibrary library)
     return library == CipherLibrary::OpenSsl ? QStringLiteral("OpenSSL") : QStringLiteral("libgcrypt");
 }
 
-CipherLimitResult measureAesXtsLimit(CipherLibrary library, unsigned sectorSize, bool encrypt, unsigned threads,
-                                     std::chrono::milliseconds duration)
+CipherLimitResult measureAesXtsLimit(CipherLibrary library, unsigned sectorSize, bool encrypt,
+                                     unsigned threads, std::chrono::milliseconds duration)
 {
     CipherLimitResult result;
     result.threads = threads;

@@ -23,7 +23,7 @@ struct CipherLimitResult
 };
 
 // AES-256-XTS (a 512-bit dm-crypt key) over sectorSize-byte data units, for about duration.
-CipherLimitResult measureAesXtsLimit(CipherLibrary library, unsigned sectorSize, bool encrypt, unsigned threads,
-                                     std::chrono::milliseconds duration);
+CipherLimitResult measureAesXtsLimit(CipherLibrary library, unsigned sectorSize, bool encrypt,
+                                     unsigned threads, std::chrono::milliseconds duration);
 
 } // namespace cryptstack::perf

@@ -25,7 +25,8 @@ struct LimitRow
     // The limit the ratios use: the faster library in each direction.
     ReadWrite best() const
     {
-        return {std::max(openSsl.readMBps, libgcrypt.readMBps), std::max(openSsl.writeMBps, libgcrypt.writeMBps)};
+        return {std::max(openSsl.readMBps, libgcrypt.readMBps),
+                std::max(openSsl.writeMBps, libgcrypt.writeMBps)};
     }
 };
 

@@ -157,9 +157,10 @@ std::optional<uint64_t> luks1PayloadBytes(const QString& container)
     const QByteArray bytes = file.read(Luks1RawHeader::DiskBytes);
     if (bytes.size() != static_cast<qsizetype>(Luks1RawHeader::DiskBytes))
         return std::nullopt;
-    const auto header = Luks1Header::fromRaw(
-        Luks1RawHeader::decode(
-            {reinterpret_cast<const uint8_t*>(bytes.constData()), static_cast<size_t>(bytes.size())}), container);
+    const auto header =
+        Luks1Header::fromRaw(Luks1RawHeader::decode({reinterpret_cast<const uint8_t*>(bytes.constData()),
+                                                     static_cast<size_t>(bytes.size())}),
+                             container);
     if (!header)
         return std::nullopt;
     return uint64_t(header->payloadOffset) * 512;
@@ -234,7 +235,8 @@ void PerfSuite::measureLimits()
                     const CipherLimitResult result =
                         measureAesXtsLimit(library, sectorSize, encrypt, m_results.threads, duration);
                     if (!result.ok) {
-                        m_results.problems << QStringLiteral("%1 refused AES-256-XTS").arg(libraryName(library));
+                        m_results.problems
+                            << QStringLiteral("%1 refused AES-256-XTS").arg(libraryName(library));
                         return;
                     }
                     runs.push_back(result.bytesPerSecond / MB);
@@ -404,7 +406,8 @@ void PerfSuite::measurePeers()
     }
     const auto payload = luks1PayloadBytes(container);
     if (!payload) {
-        m_results.problems << QStringLiteral("cannot read the LUKS1 header cryptsetup wrote to %1").arg(container);
+        m_results.problems
+            << QStringLiteral("cannot read the LUKS1 header cryptsetup wrote to %1").arg(container);
         return;
     }
     const uint64_t imageBytes = m_options.imageMiB << 20;
@@ -433,8 +436,8 @@ void PerfSuite::measurePeers()
         {QStringLiteral("dd, no cipher"),
          QStringLiteral("dd"),
          {QStringLiteral("if=") + m_image, QStringLiteral("of=") + container, QStringLiteral("bs=4M"),
-          QStringLiteral("seek=%1").arg(*payload), QStringLiteral("oflag=seek_bytes"), QStringLiteral("conv=notrunc"),
-          QStringLiteral("status=none")},
+          QStringLiteral("seek=%1").arg(*payload), QStringLiteral("oflag=seek_bytes"),
+          QStringLiteral("conv=notrunc"), QStringLiteral("status=none")},
          {QStringLiteral("if=") + container, QStringLiteral("of=") + output, QStringLiteral("bs=4M"),
           QStringLiteral("skip=%1").arg(*payload), QStringLiteral("count=%1").arg(imageBytes),
           QStringLiteral("iflag=skip_bytes,count_bytes"), QStringLiteral("status=none")}},

@@ -259,8 +259,8 @@ void BenchmarkView::runCipherBenchmark()
         }
         post([this, wasCancelled = context.isCancelled()] {
             m_status->setText(wasCancelled ? tr("Cancelled; the rows above were measured before.")
-                                        : tr("Done. Measured in memory only, as cryptsetup benchmark "
-                                             "does: no storage I/O."));
+                                           : tr("Done. Measured in memory only, as cryptsetup benchmark "
+                                                "does: no storage I/O."));
         });
         return Status::ok();
     });

@@ -8,8 +8,8 @@
 
 #include <QDialog>
 
-#include <optional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QCheckBox;

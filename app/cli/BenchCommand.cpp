@@ -139,47 +139,51 @@ public:
         QList<OptionSpec> volume =
             VolumeOptionSpecs::open(QStringLiteral("plain-offset"), QStringLiteral("plain-size"));
         volume.removeIf([](const OptionSpec& spec) { return spec.longName == u"test-passphrase"; });
-        volume += {QStringLiteral("batch-mode"), u'q', {}, QStringLiteral("do not ask before a write workload")};
+        volume +=
+            {QStringLiteral("batch-mode"), u'q', {}, QStringLiteral("do not ask before a write workload")};
         return volume + QList<OptionSpec>{
-            {QStringLiteral("rw"),
-             {},
-             QStringLiteral("MODE"),
-             QStringLiteral("read, write, randread, randwrite, rw or randrw (default read)")},
-            {QStringLiteral("bs"),
-             {},
-             QStringLiteral("BYTES"),
-             QStringLiteral("bytes per request (default 4k)")},
-            {QStringLiteral("iodepth"),
-             {},
-             QStringLiteral("N"),
-             QStringLiteral("requests in flight per job (default 1)")},
-            {QStringLiteral("numjobs"), {}, QStringLiteral("N"), QStringLiteral("threads (default 1)")},
-            {QStringLiteral("size"),
-             {},
-             QStringLiteral("BYTES"),
-             QStringLiteral("region to touch (default: the whole device)")},
-            {QStringLiteral("io_size"),
-             {},
-             QStringLiteral("BYTES"),
-             QStringLiteral("stop after this many bytes (default: one pass)")},
-            {QStringLiteral("runtime"),
-             {},
-             QStringLiteral("TIME"),
-             QStringLiteral("stop after this long (500ms, 5s, 2m)")},
-            {QStringLiteral("verify"),
-             {},
-             {},
-             QStringLiteral("write checksummed blocks; check them on read")},
-            {QStringLiteral("json"), {}, {}, QStringLiteral("print one JSON object")},
-        };
+                            {QStringLiteral("rw"),
+                             {},
+                             QStringLiteral("MODE"),
+                             QStringLiteral("read, write, randread, randwrite, rw or randrw (default read)")},
+                            {QStringLiteral("bs"),
+                             {},
+                             QStringLiteral("BYTES"),
+                             QStringLiteral("bytes per request (default 4k)")},
+                            {QStringLiteral("iodepth"),
+                             {},
+                             QStringLiteral("N"),
+                             QStringLiteral("requests in flight per job (default 1)")},
+                            {QStringLiteral("numjobs"),
+                             {},
+                             QStringLiteral("N"),
+                             QStringLiteral("threads (default 1)")},
+                            {QStringLiteral("size"),
+                             {},
+                             QStringLiteral("BYTES"),
+                             QStringLiteral("region to touch (default: the whole device)")},
+                            {QStringLiteral("io_size"),
+                             {},
+                             QStringLiteral("BYTES"),
+                             QStringLiteral("stop after this many bytes (default: one pass)")},
+                            {QStringLiteral("runtime"),
+                             {},
+                             QStringLiteral("TIME"),
+                             QStringLiteral("stop after this long (500ms, 5s, 2m)")},
+                            {QStringLiteral("verify"),
+                             {},
+                             {},
+                             QStringLiteral("write checksummed blocks; check them on read")},
+                            {QStringLiteral("json"), {}, {}, QStringLiteral("print one JSON object")},
+                        };
     }
     int run(CliContext& context, const ArgParser& arguments) override
     {
         if (arguments.positionals().size() != 1)
-            return context.fail(
-                Status(ErrorCode::InvalidArgument,
-                       QStringLiteral("bench: expected one IMAGE (or a device NAME with --concise/--concise-file) "
-                                      "(usage: cryptstack bench IMAGE|NAME [--rw MODE] [--bs BYTES] …)")));
+            return context.fail(Status(
+                ErrorCode::InvalidArgument,
+                QStringLiteral("bench: expected one IMAGE (or a device NAME with --concise/--concise-file) "
+                               "(usage: cryptstack bench IMAGE|NAME [--rw MODE] [--bs BYTES] …)")));
         const QString what = arguments.positionals().first();
 
         QStringList words;

@@ -215,10 +215,10 @@ Status readDevice(BlockDevice& device, uint64_t offset, std::optional<uint64_t> 
     const auto startRead = [&] {
         const uint64_t at = started * chunks.chunkBytes;
         const uint64_t chunk = std::min<uint64_t>(total - at, chunks.chunkBytes);
-        reading.push_back(std::async(std::launch::async, [&device, data = chunks.slot(started),
-                                                          at = offset + at, chunk] {
-            return device.readBytes(at, data, chunk);
-        }));
+        reading.push_back(
+            std::async(std::launch::async, [&device, data = chunks.slot(started), at = offset + at, chunk] {
+                return device.readBytes(at, data, chunk);
+            }));
         ++started;
     };
     for (uint64_t index = 0; index < count; ++index) {

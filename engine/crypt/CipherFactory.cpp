@@ -213,7 +213,8 @@ int gcryptMode(Mode mode)
 }
 
 // mode(cipher) through libgcrypt; null if libgcrypt lacks the cipher at this key length.
-Result<std::unique_ptr<SectorCipher>> gcryptCipher(const CipherInfo& info, Mode mode, std::span<const uint8_t> key)
+Result<std::unique_ptr<SectorCipher>> gcryptCipher(const CipherInfo& info, Mode mode,
+                                                   std::span<const uint8_t> key)
 {
     const size_t perCipherKey = mode == Mode::Xts ? key.size() / 2 : key.size();
     const auto algorithm = gcryptAlgorithm(info, perCipherKey);

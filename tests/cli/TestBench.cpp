@@ -286,7 +286,8 @@ void TestBench::luksVolumeMadeByCryptsetup()
     QVERIFY(writeFile(key, "bench passphrase"));
     const QString image = m_dir->filePath(QStringLiteral("luks2.img"));
     QVERIFY(formatWithCryptsetup(image, 24 << 20, key, {"--type", "luks2", "--sector-size", "4096"}));
-    const QStringList volume = {QStringLiteral("bench"), image, QStringLiteral("-d"), key, QStringLiteral("-q")};
+    const QStringList volume = {QStringLiteral("bench"), image, QStringLiteral("-d"), key,
+                                QStringLiteral("-q")};
 
     CliResult written = runCli(volume + QStringList{"--rw", "write", "--bs", "64k", "--verify", "--json"});
     QCOMPARE(written.exitCode, 0);
@@ -322,7 +323,8 @@ void TestBench::answeringNoToTheWritePromptChangesNothing()
     QCOMPARE(result.exitCode, 2);
     const QByteArray question = QByteArray("This will overwrite data on ") + image.toUtf8() + " irrevocably.";
     QVERIFY2(result.out.contains(question), result.out.constData());
-    QCOMPARE(errorLines(result), QStringList{QStringLiteral("cryptstack: Operation aborted, nothing was written.")});
+    QCOMPARE(errorLines(result),
+             QStringList{QStringLiteral("cryptstack: Operation aborted, nothing was written.")});
     QCOMPARE(fileDigest(image), before);
 }
 

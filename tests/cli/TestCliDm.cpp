@@ -672,15 +672,16 @@ void TestCliDm::longUnalignedFileWriteThroughCrypt()
     QVERIFY(dir.isValid());
     const QString image = createImage(dir.path(), QStringLiteral("crypt.img"), 8 << 20, 11);
     const QString input = createImage(dir.path(), QStringLiteral("input.bin"), (3 << 20) + 777, 12);
-    const QString concise =
-        QStringLiteral("c,,,rw,0 16384 crypt aes-xts-plain64 %1 0 %2 0 1 sector_size:%3")
-            .arg(QStringLiteral("0123456789abcdef").repeated(4) + QStringLiteral("fedcba9876543210").repeated(4),
-                 image)
-            .arg(sectorSize);
+    const QString concise = QStringLiteral("c,,,rw,0 16384 crypt aes-xts-plain64 %1 0 %2 0 1 sector_size:%3")
+                                .arg(QStringLiteral("0123456789abcdef").repeated(4) +
+                                         QStringLiteral("fedcba9876543210").repeated(4),
+                                     image)
+                                .arg(sectorSize);
     const QString before = dir.filePath(QStringLiteral("before.bin"));
     QCOMPARE(runCli({"dm", "read", "c", "-o", before, "--concise", concise}).exitCode, 0);
 
-    const CliResult written = runCli({"dm", "write", "c", "--offset", "100", "-i", input, "--concise", concise});
+    const CliResult written =
+        runCli({"dm", "write", "c", "--offset", "100", "-i", input, "--concise", concise});
     QCOMPARE(written.err, QByteArray());
     QCOMPARE(written.exitCode, 0);
 
@@ -971,7 +972,6 @@ void TestCliDm::errorsAreOneLineAndLeaveImagesUntouched()
     QCOMPARE(fileDigest(m_a), digestA);
     QCOMPARE(fileDigest(m_b), digestB);
 }
-
 
 QTEST_GUILESS_MAIN(TestCliDm)
 #include "TestCliDm.moc"

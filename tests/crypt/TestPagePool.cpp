@@ -87,9 +87,8 @@ void TestPagePool::aWaitingTakerGetsTheBufferGivenBack()
     PagePool pool(32);
     PagePool::Buffer first = pool.take(32 * PagePool::PageSize, false);
     const std::byte* address = first.get();
-    auto waiting = std::async(std::launch::async, [&pool] {
-        return pool.take(32 * PagePool::PageSize, true);
-    });
+    auto waiting =
+        std::async(std::launch::async, [&pool] { return pool.take(32 * PagePool::PageSize, true); });
     // If a check fails before the give below, the waiter must still be woken, or the future's
     // destructor would wait for it forever.
     const auto wakeWaiter = qScopeGuard([&pool] { pool.failWaiters(); });

@@ -211,23 +211,19 @@ void TestNbdProtocol::addressParsing_data()
                                 << "empty socket path in \"unix:\"";
     QTest::newRow("long unix") << "unix:/" + QString(200, u'x') << ""
                                << ""
-                               << "socket path longer than 107 bytes in \"unix:/" +
-                                      QString(200, u'x') + "\"";
-    QTest::newRow("bad port")
-        << "tcp:h:http"
-        << ""
-        << ""
-        << "invalid port \"http\" (0 to 65535; 0 picks a free one) in \"tcp:h:http\"";
-    QTest::newRow("big port")
-        << "tcp::65536"
-        << ""
-        << ""
-        << "invalid port \"65536\" (0 to 65535; 0 picks a free one) in \"tcp::65536\"";
-    QTest::newRow("bare ipv6")
-        << "tcp:::1:5"
-        << ""
-        << ""
-        << "an IPv6 host must be in brackets, e.g. tcp:[::1]:10809 in \"tcp:::1:5\"";
+                               << "socket path longer than 107 bytes in \"unix:/" + QString(200, u'x') + "\"";
+    QTest::newRow("bad port") << "tcp:h:http"
+                              << ""
+                              << ""
+                              << "invalid port \"http\" (0 to 65535; 0 picks a free one) in \"tcp:h:http\"";
+    QTest::newRow("big port") << "tcp::65536"
+                              << ""
+                              << ""
+                              << "invalid port \"65536\" (0 to 65535; 0 picks a free one) in \"tcp::65536\"";
+    QTest::newRow("bare ipv6") << "tcp:::1:5"
+                               << ""
+                               << ""
+                               << "an IPv6 host must be in brackets, e.g. tcp:[::1]:10809 in \"tcp:::1:5\"";
 }
 
 void TestNbdProtocol::addressParsing()

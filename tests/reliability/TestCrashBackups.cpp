@@ -4,8 +4,8 @@
 // restore's "was saved to" line; here: the LUKS2 -> LUKS1 direction, a convert that crashed at
 // every sector budget, and the content and undo of the restore's own backup.
 #include "CliRunner.h"
-#include "Cryptsetup.h"
 #include "CrashHarness.h"
+#include "Cryptsetup.h"
 #include "TestImages.h"
 #include "formats/LuksConvert.h"
 #include "formats/luks1/Luks1Volume.h"
