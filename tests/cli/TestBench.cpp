@@ -5,6 +5,7 @@
 #include "TestImages.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
@@ -59,6 +60,11 @@ private:
     CliResult bench(const QStringList& options, const QString& name = QStringLiteral("secret")) const;
     // The same, with --json; fails the test unless it exits 0 with one JSON object and no stderr.
     QJsonObject benchJson(const QStringList& options) const;
+    // The passphrase file of the LUKS volumes below (written on first use).
+    QString keyFile() const;
+    // A LUKS2 volume of `bytes` made by cryptsetup with keyFile() and extra luksFormat options;
+    // empty if that failed.
+    QString luksVolume(const QString& name, qint64 bytes, const QStringList& options = {}) const;
 
     std::unique_ptr<QTemporaryDir> m_dir;
     QString m_image;
@@ -93,6 +99,21 @@ QJsonObject TestBench::benchJson(const QStringList& options) const
         return {};
     }
     return document.object();
+}
+
+QString TestBench::keyFile() const
+{
+    const QString path = m_dir->filePath(QStringLiteral("pass.key"));
+    if (!QFileInfo::exists(path) && !writeFile(path, "bench passphrase"))
+        return {};
+    return path;
+}
+
+QString TestBench::luksVolume(const QString& name, qint64 bytes, const QStringList& options) const
+{
+    const QString image = m_dir->filePath(name);
+    return formatWithCryptsetup(image, bytes, keyFile(), QStringList{"--type", "luks2"} + options) ? image
+                                                                                                  : QString();
 }
 
 void TestBench::textReport()
@@ -282,10 +303,9 @@ void TestBench::luksVolumeMadeByCryptsetup()
 {
     // A verified write workload through the volume's own mapping, then a verified read back; the
     // header stays intact (cryptsetup still opens the volume) and the data is encrypted on disk.
-    const QString key = m_dir->filePath(QStringLiteral("pass.key"));
-    QVERIFY(writeFile(key, "bench passphrase"));
-    const QString image = m_dir->filePath(QStringLiteral("luks2.img"));
-    QVERIFY(formatWithCryptsetup(image, 24 << 20, key, {"--type", "luks2", "--sector-size", "4096"}));
+    const QString key = keyFile();
+    const QString image = luksVolume(QStringLiteral("luks2.img"), 24 << 20, {"--sector-size", "4096"});
+    QVERIFY(!image.isEmpty());
     const QStringList volume = {QStringLiteral("bench"), image, QStringLiteral("-d"), key,
                                 QStringLiteral("-q")};
 
@@ -313,10 +333,9 @@ void TestBench::luksVolumeMadeByCryptsetup()
 
 void TestBench::answeringNoToTheWritePromptChangesNothing()
 {
-    const QString key = m_dir->filePath(QStringLiteral("pass.key"));
-    QVERIFY(writeFile(key, "bench passphrase"));
-    const QString image = m_dir->filePath(QStringLiteral("ask.img"));
-    QVERIFY(formatWithCryptsetup(image, 20 << 20, key, {"--type", "luks2"}));
+    const QString key = keyFile();
+    const QString image = luksVolume(QStringLiteral("ask.img"), 20 << 20);
+    QVERIFY(!image.isEmpty());
     const QByteArray before = fileDigest(image);
     const CliResult result =
         runCliInteractive({"bench", image, "-d", key, "--rw", "write", "--runtime", "200ms"}, "no\n");
@@ -330,10 +349,9 @@ void TestBench::answeringNoToTheWritePromptChangesNothing()
 
 void TestBench::readOnlyVolumeRefusesWrites()
 {
-    const QString key = m_dir->filePath(QStringLiteral("pass.key"));
-    QVERIFY(writeFile(key, "bench passphrase"));
-    const QString image = m_dir->filePath(QStringLiteral("ro.img"));
-    QVERIFY(formatWithCryptsetup(image, 20 << 20, key, {"--type", "luks2"}));
+    const QString key = keyFile();
+    const QString image = luksVolume(QStringLiteral("ro.img"), 20 << 20);
+    QVERIFY(!image.isEmpty());
     const QByteArray before = fileDigest(image);
     const CliResult result = runCli({"bench", image, "-d", key, "-r", "--rw", "write", "--runtime", "200ms"});
     QCOMPARE(result.exitCode, 1);
