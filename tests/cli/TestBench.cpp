@@ -112,8 +112,9 @@ QString TestBench::keyFile() const
 QString TestBench::luksVolume(const QString& name, qint64 bytes, const QStringList& options) const
 {
     const QString image = m_dir->filePath(name);
-    return formatWithCryptsetup(image, bytes, keyFile(), QStringList{"--type", "luks2"} + options) ? image
-                                                                                                  : QString();
+    if (!formatWithCryptsetup(image, bytes, keyFile(), QStringList{"--type", "luks2"} + options))
+        return {};
+    return image;
 }
 
 void TestBench::textReport()
